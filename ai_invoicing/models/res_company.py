@@ -1,0 +1,159 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+
+from ..services.budget import Budget
+from ..services.llm_client import LLMConfig, LLMGateway
+
+AI_JOURNAL_CODE = "AIINV"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    ai_invoicing_enabled = fields.Boolean(string="AI Invoicing", default=True)
+    ai_trigger_on_delivery = fields.Boolean(string="Draft on Delivery", default=True)
+    ai_trigger_on_confirm = fields.Boolean(string="Draft on Order Confirmation", default=True)
+    ai_review_threshold = fields.Monetary(
+        string="Review Threshold",
+        currency_field="currency_id",
+        default=10000.0,
+        help="Drafts whose total in company currency is above this amount wait for a "
+        "reviewer. Zero disables the amount rule.",
+    )
+    ai_review_new_customers = fields.Boolean(string="Review New Customers", default=True)
+    ai_auto_post = fields.Boolean(string="Auto-Post Clean Drafts", default=False)
+    ai_invoice_journal_id = fields.Many2one(
+        "account.journal",
+        string="AI Invoice Journal",
+        domain="[('type', '=', 'sale'), ('company_id', '=', id)]",
+        check_company=True,
+    )
+    ai_responsible_user_id = fields.Many2one(
+        "res.users",
+        string="AI Review Responsible",
+        domain="[('share', '=', False)]",
+        help="Receives review and failure activities. Empty: the order's salesperson or the "
+        "first AI Invoicing reviewer.",
+    )
+    # LLM (optional; rules-only when disabled)
+    ai_llm_enabled = fields.Boolean(string="Use an LLM")
+    ai_llm_base_url = fields.Char(
+        string="LLM Base URL",
+        help="Any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, "
+        "http://localhost:11434/v1 (Ollama), http://localhost:4000 (LiteLLM).",
+    )
+    ai_llm_model = fields.Char(string="LLM Model", default="gpt-4o-mini")
+    ai_llm_api_key = fields.Char(
+        string="LLM API Key", groups="base.group_system", copy=False, prefetch=False
+    )
+    ai_llm_timeout = fields.Float(string="LLM Timeout (s)", default=20.0)
+    ai_llm_max_retries = fields.Integer(string="LLM Retries", default=2)
+    ai_llm_daily_call_budget = fields.Integer(
+        string="Daily LLM Calls", default=500, help="Zero means unlimited."
+    )
+    ai_llm_daily_token_budget = fields.Integer(
+        string="Daily LLM Tokens", default=500000, help="Zero means unlimited."
+    )
+    ai_llm_share_contact = fields.Boolean(
+        string="Share Contact Details with the LLM",
+        help="Send customer e-mail addresses and phone numbers to the LLM when a task needs them.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        agent = self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False)
+        if agent:
+            # sudo: res.users - the technical agent must be allowed in every
+            # company it drafts invoices for; the creating user may not manage users.
+            agent.sudo().company_ids = [fields.Command.link(c.id) for c in companies]
+        return companies
+
+    def _ai_get_invoice_journal(self):
+        """The sales journal for AI-drafted invoices, created on first use."""
+        self.ensure_one()
+        if self.ai_invoice_journal_id:
+            return self.ai_invoice_journal_id
+        Journal = self.env["account.journal"]
+        journal = Journal.search(
+            [("company_id", "=", self.id), ("code", "=", AI_JOURNAL_CODE), ("type", "=", "sale")],
+            limit=1,
+        )
+        if not journal:
+            default = Journal.search([("company_id", "=", self.id), ("type", "=", "sale")], limit=1)
+            if not default:
+                return Journal  # no chart of accounts: let Odoo pick / complain
+            # sudo: account.journal - journals are configuration that invoicing
+            # users may not create; this one is created once per company.
+            journal = default.sudo().copy(self._prepare_ai_journal_vals())
+        # sudo: res.company - remember the journal; clerks cannot write companies.
+        self.sudo().ai_invoice_journal_id = journal
+        return journal.sudo(False)
+
+    def _prepare_ai_journal_vals(self):
+        return {
+            "name": self.env._("AI-Generated Invoices"),
+            "code": AI_JOURNAL_CODE,
+            "sequence": 50,
+        }
+
+    def _ai_responsible_user(self, document=None):
+        """Who receives review and failure activities."""
+        self.ensure_one()
+        if self.ai_responsible_user_id:
+            return self.ai_responsible_user_id
+        reviewers = self.env.ref("ai_invoicing.group_ai_invoicing_reviewer").all_user_ids.filtered(
+            lambda u: self in u.company_ids and not u.share and u.active
+        )
+        salesperson = document and "user_id" in document._fields and document.user_id
+        if salesperson and salesperson in reviewers:
+            return salesperson
+        return reviewers.sorted("id")[:1] or salesperson or self.env.ref("base.user_admin")
+
+    # ------------------------------------------------------------------
+    # LLM
+    # ------------------------------------------------------------------
+    def _ai_llm_config(self):
+        self.ensure_one()
+        # sudo: res.company - the API key field is restricted to Settings
+        # administrators; the agent reads it only to build the client.
+        api_key = self.sudo().ai_llm_api_key
+        return LLMConfig(
+            base_url=self.ai_llm_base_url or None,
+            api_key=api_key or None,
+            model=self.ai_llm_model or "",
+            timeout=self.ai_llm_timeout or 20.0,
+            max_retries=max(self.ai_llm_max_retries, 0),
+        )
+
+    def _ai_llm_gateway(self):
+        """An LLM gateway, or None in rules-only mode."""
+        self.ensure_one()
+        if not self.ai_llm_enabled:
+            return None
+        return LLMGateway(self._ai_llm_config())
+
+    def _ai_llm_budget(self):
+        """Today's LLM budget for the company, counted from the agent logs."""
+        self.ensure_one()
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        # sudo: ai.invoice.log - usage counts cover every log of the company,
+        # whoever triggers the agent.
+        [(calls, tokens)] = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", self.id),
+                    ("llm_called", "=", True),
+                    ("create_date", ">=", today),
+                ],
+                aggregates=["__count", "total_tokens:sum"],
+            )
+        )
+        return Budget(
+            max_calls=self.ai_llm_daily_call_budget,
+            max_tokens=self.ai_llm_daily_token_budget,
+            used_calls=calls,
+            used_tokens=tokens or 0,
+        )

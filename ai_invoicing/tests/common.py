@@ -1,0 +1,130 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.fields import Command
+from odoo.tests import Form, new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+
+class AiInvoicingCommon(AccountTestInvoicingCommon):
+    """Real company, chart of accounts, warehouse, stock and users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        # The test user (accountman) also sells and manages AI invoicing.
+        cls.env.user.group_ids = [
+            Command.link(cls.env.ref("sales_team.group_sale_manager").id),
+            Command.link(cls.env.ref("ai_invoicing.group_ai_invoicing_manager").id),
+        ]
+        cls.company.write(
+            {
+                "ai_invoicing_enabled": True,
+                "ai_trigger_on_delivery": True,
+                "ai_trigger_on_confirm": True,
+                "ai_review_threshold": 10000.0,
+                "ai_review_new_customers": False,
+                "ai_auto_post": False,
+                "ai_llm_enabled": False,
+            }
+        )
+        cls.Log = cls.env["ai.invoice.log"]
+        cls.agent = cls.env.ref("ai_invoicing.user_ai_agent")
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.country_be = cls.env.ref("base.be")
+        cls.partner_a.country_id = cls.country_be
+        cls.partner_b.country_id = cls.country_be
+        cls.product_deliv = cls._create_product(
+            name="Widget (delivered)",
+            type="consu",
+            is_storable=True,
+            invoice_policy="delivery",
+            lst_price=100.0,
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
+        )
+        cls.product_order = cls._create_product(
+            name="Setup fee (ordered)",
+            type="service",
+            invoice_policy="order",
+            lst_price=50.0,
+            taxes_id=[Command.set(cls.tax_sale_a.ids)],
+        )
+        cls._stock(cls.product_deliv, 1000)
+        cls.reviewer = new_test_user(
+            cls.env,
+            login="ai_reviewer",
+            name="Rita Reviewer",
+            email="rita@example.com",
+            company_id=cls.company.id,
+            groups="ai_invoicing.group_ai_invoicing_reviewer",
+        )
+        cls.warehouse_user = new_test_user(
+            cls.env,
+            login="ai_wh_user",
+            name="Walter Warehouse",
+            company_id=cls.company.id,
+            groups="stock.group_stock_user",
+        )
+
+    @classmethod
+    def _stock(cls, product, qty, company=None):
+        warehouse = cls.warehouse
+        if company:
+            warehouse = cls.env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+        cls.env["stock.quant"].with_company(warehouse.company_id)._update_available_quantity(
+            product, warehouse.lot_stock_id, qty
+        )
+
+    def _order(self, lines, partner=None, confirm=True, **values):
+        """A sale order; ``lines`` is a list of (product, qty) or (product, qty, extra vals)."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.partner_a).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": line[0].id,
+                            "product_uom_qty": line[1],
+                            **(line[2] if len(line) > 2 else {}),
+                        }
+                    )
+                    for line in lines
+                ],
+                **values,
+            }
+        )
+        if confirm:
+            with trap_jobs():
+                order.action_confirm()
+        return order
+
+    def _deliver(self, picking, quantities=None, backorder=True, user=None):
+        """Validate ``picking`` for ``quantities`` ({product: qty}, default all)."""
+        picking = picking.with_user(user) if user else picking
+        for move in picking.move_ids:
+            qty = (quantities or {}).get(move.product_id, move.product_uom_qty)
+            move.quantity = qty
+            move.picked = True
+        res = picking.button_validate()
+        if isinstance(res, dict) and res.get("res_model") == "stock.backorder.confirmation":
+            wizard = Form.from_action(self.env, res).save()
+            if backorder:
+                wizard.process()
+            else:
+                wizard.process_cancel_backorder()
+        return picking
+
+    def _deliver_and_run(self, picking, quantities=None, user=None):
+        """Validate a delivery, check one job was enqueued, run it; return the log."""
+        with trap_jobs() as trap:
+            self._deliver(picking, quantities, user=user)
+            log = self.Log.search([("picking_id", "=", picking.id)])
+            self.assertEqual(len(log), 1, "one log per validated delivery")
+            trap.assert_jobs_count(1, only=log._ai_job_run)
+            trap.perform_enqueued_jobs()
+        return log

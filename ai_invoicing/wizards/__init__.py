@@ -1,0 +1,2 @@
+from . import ai_invoice_feedback_wizard
+from . import ai_invoice_review_wizard
