@@ -12,7 +12,10 @@ deliveries, then drafts one invoice per order:
 Both run as the same agent user and the same company. It prints per-invoice
 wall time and SQL query count of each path and their ratio (target <= 1.15).
 
-Usage: python3 bench/bench_invoicing.py [--orders 200] [--db NAME] [--keep-db]
+With ``--llm`` the agents call a local OpenAI-compatible server (loopback,
+real ``openai`` client) and the LLM calls and tokens per invoice are printed.
+
+Usage: python3 bench/bench_invoicing.py [--orders 200] [--llm] [--db NAME] [--keep-db]
 """
 
 import argparse
@@ -34,6 +37,11 @@ def parse_args():
     parser.add_argument("--db", default=f"ai_invoicing_bench_{os.getpid()}")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="LLM mode: a local OpenAI-compatible server answers every narrative request",
+    )
     return parser.parse_args()
 
 
@@ -142,6 +150,35 @@ def setup_data(env, lines):
     return company, partner, products
 
 
+def start_fake_llm(company, count):
+    """Enable the LLM for ``company`` against a scripted loopback server."""
+    import json
+
+    from odoo.addons.ai_invoicing.tests.fake_llm_server import FakeOpenAIServer, completion
+
+    server = FakeOpenAIServer().__enter__()
+    answer = json.dumps(
+        {
+            "customer_note": "Thank you for your order.",
+            "rationale": "Invoices the validated delivery.",
+            "risk_flags": [],
+            "confidence": 0.9,
+        }
+    )
+    server.script(*[completion(answer, prompt_tokens=600, completion_tokens=80)] * (count + 5))
+    company.write(
+        {
+            "ai_llm_enabled": True,
+            "ai_llm_base_url": server.base_url,
+            "ai_llm_model": "bench-model",
+            "ai_llm_api_key": "bench-key",
+            "ai_llm_daily_call_budget": 0,
+            "ai_llm_daily_token_budget": 0,
+        }
+    )
+    return server
+
+
 def summarize(label, samples):
     seconds = [s for s, _q in samples]
     queries = [q for _s, q in samples]
@@ -166,6 +203,8 @@ def run(args):
     with registry.cursor() as cr:
         env = Environment(cr, odoo.SUPERUSER_ID, {})
         company, partner, products = setup_data(env, args.lines)
+        if args.llm:
+            fake_llm = start_fake_llm(company, args.orders)
         agent = env.ref("ai_invoicing.user_ai_agent")
         n = args.orders
         print(f"building {2 * n} confirmed orders of {args.lines} lines ...", flush=True)
@@ -207,7 +246,7 @@ def run(args):
             f"{'ratio on / off':<28} {val_ai_ms / val_nat_ms:9.2f} x time        "
             f"{val_ai_q / val_nat_q:7.2f} x queries"
         )
-        ai_ms, ai_q = summarize("AI job (rules-only)", ai_samples)
+        ai_ms, ai_q = summarize(f"AI job ({'LLM' if args.llm else 'rules-only'})", ai_samples)
         nat_ms, nat_q = summarize("native _create_invoices", native_samples)
         print(
             f"{'ratio AI / native':<28} {ai_ms / nat_ms:9.2f} x time        "
@@ -218,6 +257,8 @@ def run(args):
             f"tokens per invoice: {sum(logs.mapped('total_tokens')) / max(len(logs), 1):.1f}"
         )
         cr.rollback()
+        if args.llm:
+            fake_llm.__exit__(None, None, None)
     odoo.sql_db.close_db(args.db)
 
 

@@ -194,6 +194,7 @@ class AccountMove(models.Model):
             self._ai_narrative_untrusted(log),
             self._ai_allowed_amounts(),
             budget=company._ai_llm_budget() if company.ai_llm_enabled else None,
+            allow_contact=company.ai_llm_share_contact,
         )
         note = outcome.narrative.customer_note
         if note:

@@ -3,7 +3,12 @@
 from dataclasses import dataclass, field
 
 from .budget import Budget
-from .guardrails import check_narrative_amounts, injection_flags, minimize_payload
+from .guardrails import (
+    check_narrative_amounts,
+    detect_injection,
+    injection_flags,
+    minimize_payload,
+)
 from .llm_client import LLMGateway, LLMResult
 from .llm_schemas import InvoiceNarrative, RiskFlag
 from .prompts import INVOICE_NARRATIVE
@@ -30,6 +35,24 @@ def _merge(*groups: list[RiskFlag]) -> list[RiskFlag]:
     return merged
 
 
+def _output_flags(narrative: InvoiceNarrative, allowed_amounts: set[str]) -> list[RiskFlag]:
+    """Reasons to discard an otherwise valid answer: foreign figures, echoed instructions."""
+    flags = check_narrative_amounts(narrative, allowed_amounts)
+    hits = detect_injection(f"{narrative.customer_note}\n{narrative.rationale}")
+    if hits:
+        flags.append(
+            RiskFlag(
+                code="llm_output_injection",
+                severity="warning",
+                message=(
+                    "The AI text repeated instructions from customer data "
+                    f"({', '.join(hits)}); it was discarded and the template used."
+                ),
+            )
+        )
+    return flags
+
+
 def narrate_invoice(
     gateway: LLMGateway | None,
     facts: dict,
@@ -51,7 +74,7 @@ def narrate_invoice(
     result = gateway.complete(INVOICE_NARRATIVE, facts, untrusted, budget=budget)
     narrative = result.data
     llm_flags = list(narrative.risk_flags) if narrative else []
-    guard_flags = check_narrative_amounts(narrative, allowed_amounts) if narrative else []
+    guard_flags = _output_flags(narrative, allowed_amounts) if narrative else []
     flags = _merge(rule_flags, llm_flags, guard_flags)
     reason = result.error
     if guard_flags:
