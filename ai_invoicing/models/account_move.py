@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import logging
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 
@@ -7,6 +8,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import formatLang, html2plaintext
 
+from ..services import checks
 from ..services.checks import Finding
 from ..services.invoice_narrative import narrate_invoice
 from ..services.review_routing import decide_review
@@ -33,6 +35,16 @@ class AccountMove(models.Model):
         index=True,
     )
     ai_review_reason = fields.Text(string="AI Review Reason", copy=False, readonly=True)
+    ai_check_findings = fields.Json(string="AI Check Findings", copy=False, readonly=True)
+    ai_check_summary = fields.Text(string="AI Checks", compute="_compute_ai_check_summary")
+
+    def _compute_ai_check_summary(self):
+        icons = {"error": "[ERROR]", "warning": "[WARNING]", "info": "[info]"}
+        for move in self:
+            move.ai_check_summary = "\n".join(
+                f"{icons.get(f['severity'], '')} {f['message']}"
+                for f in move.ai_check_findings or []
+            )
 
     def _compute_ai_log_count(self):
         counts = dict(
@@ -223,6 +235,205 @@ class AccountMove(models.Model):
         return vals
 
     # ------------------------------------------------------------------
+    # Deterministic checks (services/checks.py fed with Odoo data)
+    # ------------------------------------------------------------------
+    def _ai_run_checks(self):
+        """All enabled checks for this draft, as a list of ``checks.Finding``."""
+        self.ensure_one()
+        findings = []
+        for enabled, check in self._ai_check_registry():
+            if enabled:
+                findings += check()
+        return findings
+
+    def _ai_check_registry(self):
+        """(enabled, check) pairs; extend to add a check."""
+        company = self.company_id
+        return [
+            (company.ai_check_taxes, self._ai_check_taxes),
+            (company.ai_check_vat, self._ai_check_vat),
+            (company.ai_check_currency, self._ai_check_currency),
+            (company.ai_check_quantities, self._ai_check_quantities),
+            (company.ai_check_prices, self._ai_check_prices),
+            (company.ai_check_duplicates, self._ai_check_duplicates),
+            (company.ai_check_unusual_amount, self._ai_check_unusual_amount),
+            (company.ai_check_channel, self._ai_check_channel),
+        ]
+
+    def _ai_product_lines(self):
+        return self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product" and line.product_id
+        )
+
+    def _ai_check_taxes(self):
+        fiscal_positions = self.env["account.fiscal.position"].with_company(self.company_id)
+        expected = fiscal_positions._get_fiscal_position(
+            self.partner_id, delivery=self.partner_shipping_id
+        )
+        lines = []
+        for line in self._ai_product_lines().filtered(lambda l_: not l_.sale_line_ids.is_delivery):
+            product_taxes = line.product_id.taxes_id._filter_taxes_by_company(self.company_id)
+            mapped = expected.map_tax(product_taxes)
+            lines.append(
+                checks.LineTaxes(
+                    product_name=line.product_id.display_name,
+                    expected_tax_ids=frozenset(mapped.ids),
+                    actual_tax_ids=frozenset(line.tax_ids.ids),
+                    expected_tax_names=", ".join(mapped.mapped("name")),
+                    actual_tax_names=", ".join(line.tax_ids.mapped("name")),
+                )
+            )
+        return checks.check_fiscal_position(
+            expected.id or None,
+            expected.display_name or "",
+            self.fiscal_position_id.id or None,
+            self.fiscal_position_id.display_name or "",
+            lines,
+        )
+
+    def _ai_check_vat(self):
+        partner = self.commercial_partner_id
+        vies_state = "not_checked"
+        if "vies_valid" in partner._fields and self.company_id.vat_check_vies:
+            # base_vat's stored VIES result (its look-up is off by default).
+            vies_state = "valid" if partner.vies_valid else "unverified"
+        return checks.check_vat(
+            partner.vat or None,
+            partner.country_id.code or None,
+            partner.is_company,
+            bool(self.fiscal_position_id.vat_required),
+            vies_state,
+        )
+
+    def _ai_check_currency(self):
+        company = self.company_id
+        if self.currency_id == company.currency_id:
+            return []
+        day = self.invoice_date or self.date or fields.Date.context_today(self)
+        rates = self.env["res.currency.rate"].search(
+            [
+                ("currency_id", "=", self.currency_id.id),
+                ("name", "<=", day),
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "in", company.parent_ids.ids),
+            ],
+            order="name desc",
+            limit=2,
+        )
+        return checks.check_currency_rate(
+            self.currency_id.name,
+            company.currency_id.name,
+            rates[:1].rate or None,
+            rates[1:2].rate or None,
+            company.ai_currency_tolerance,
+        )
+
+    def _ai_check_quantities(self):
+        lines = []
+        for line in self._ai_product_lines():
+            sale_line = line.sale_line_ids[:1]
+            if not sale_line or sale_line.is_downpayment:
+                continue
+            qty = line.product_uom_id._compute_quantity(line.quantity, sale_line.product_uom_id)
+            policy = sale_line.product_id.invoice_policy
+            basis = sale_line.product_uom_qty if policy == "order" else sale_line.qty_delivered
+            lines.append(
+                checks.QtyLine(
+                    product_name=line.product_id.display_name,
+                    invoiced_qty=qty,
+                    deliverable_qty=basis - (sale_line.qty_invoiced - qty),
+                    uom_name=sale_line.product_uom_id.name or "",
+                    invoice_policy=policy or "delivery",
+                )
+            )
+        rounding = self.env["decimal.precision"].precision_get("Product Unit")
+        return checks.check_quantities(lines, rounding=10**-rounding)
+
+    def _ai_check_prices(self):
+        lines = [
+            checks.PriceLine(
+                product_name=line.product_id.display_name,
+                invoice_price_unit=line.price_unit,
+                order_price_unit=line.sale_line_ids[:1].price_unit,
+                discount_pct=line.discount,
+            )
+            for line in self._ai_product_lines()
+            if line.sale_line_ids
+        ]
+        company = self.company_id
+        return checks.check_prices(lines, company.ai_price_tolerance, company.ai_max_discount)
+
+    def _ai_invoice_key(self, source=None):
+        return checks.InvoiceKey(
+            id=self.id,
+            name=self.name if self.name and self.name != "/" else f"draft #{self.id}",
+            partner_id=self.commercial_partner_id.id,
+            amount_total=self.amount_total,
+            currency=self.currency_id.name,
+            date=self.invoice_date or self.date or fields.Date.context_today(self),
+            origin=self.invoice_origin or None,
+            ref=self.ref or None,
+            source=source,
+        )
+
+    def _ai_check_duplicates(self):
+        days = self.company_id.ai_duplicate_days
+        me = self._ai_invoice_key(self.env.context.get("ai_source_key") or self._ai_source_key())
+        others = self.search(
+            [
+                ("id", "!=", self.id),
+                ("move_type", "=", self.move_type),
+                ("state", "!=", "cancel"),
+                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("currency_id", "=", self.currency_id.id),
+                ("amount_total", ">=", self.amount_total - 0.005),
+                ("amount_total", "<=", self.amount_total + 0.005),
+                ("date", ">=", me.date - timedelta(days=days)),
+            ],
+            limit=20,
+        )
+        return checks.check_duplicates(
+            me, [other._ai_invoice_key(other._ai_source_key()) for other in others], days
+        )
+
+    def _ai_source_key(self):
+        """The delivery an AI draft invoices, to tell partial deliveries from twins."""
+        picking = self.ai_log_ids.picking_id[:1]
+        return f"picking:{picking.id}" if picking else None
+
+    def _ai_check_unusual_amount(self):
+        company = self.company_id
+        history = self.search(
+            [
+                ("id", "!=", self.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("company_id", "=", company.id),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ],
+            order="date desc, id desc",
+            limit=100,
+        ).mapped("amount_total_signed")
+        return checks.check_unusual_amount(
+            abs(self.amount_total_signed),
+            [abs(amount) for amount in history],
+            company.ai_unusual_sigma,
+            company.ai_unusual_min_history,
+        )
+
+    def _ai_check_channel(self):
+        partner = self.partner_id
+        channel = partner.with_company(self.company_id).invoice_sending_method or "manual"
+        return checks.check_channel_readiness(
+            channel,
+            partner.email or None,
+            getattr(partner, "peppol_endpoint", None) or None,
+            getattr(partner, "peppol_verification_state", "") == "valid",
+        )
+
+    # ------------------------------------------------------------------
     # Review routing
     # ------------------------------------------------------------------
     def _ai_is_new_customer(self):
@@ -238,11 +449,11 @@ class AccountMove(models.Model):
             limit=1,
         )
 
-    def _ai_route_review(self, flags):
+    def _ai_route_review(self, flags, findings=()):
         """Decide whether a human must look at this draft, and why."""
         self.ensure_one()
         company = self.company_id
-        findings = [
+        findings = list(findings) + [
             Finding(
                 code=flag["code"],
                 severity=flag["severity"],

@@ -9,6 +9,8 @@ from odoo.exceptions import LockError, UserError, ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..services import checks
+
 _logger = logging.getLogger(__name__)
 
 AGENTS = [
@@ -76,9 +78,11 @@ class AiInvoiceLog(models.Model):
     review_reason = fields.Text(readonly=True)
     rationale = fields.Text(readonly=True)
     source_data = fields.Json(readonly=True, help="Snapshot of the data the decision used.")
-    flags = fields.Json(readonly=True, help="Risk flags raised by the rules and the LLM.")
+    flags = fields.Json(readonly=True, help="Risk flags raised by the guardrails and the LLM.")
+    findings = fields.Json(readonly=True, help="Findings of the deterministic checks.")
     source_data_text = fields.Text(string="Source Data (JSON)", compute="_compute_json_text")
     flags_text = fields.Text(string="Flags (JSON)", compute="_compute_json_text")
+    findings_text = fields.Text(string="Findings (JSON)", compute="_compute_json_text")
     error = fields.Text(readonly=True)
     # Human review
     reviewer_id = fields.Many2one("res.users", string="Reviewer", readonly=True)
@@ -138,11 +142,12 @@ class AiInvoiceLog(models.Model):
             log.kpi_rejected = 100.0 if log.state == "rejected" else 0.0
             log.kpi_wrong = 100.0 if log.feedback == "wrong" else 0.0
 
-    @api.depends("source_data", "flags")
+    @api.depends("source_data", "flags", "findings")
     def _compute_json_text(self):
         for log in self:
             log.source_data_text = json.dumps(log.source_data or {}, indent=2, ensure_ascii=False)
             log.flags_text = json.dumps(log.flags or [], indent=2, ensure_ascii=False)
+            log.findings_text = json.dumps(log.findings or [], indent=2, ensure_ascii=False)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -300,9 +305,10 @@ class AiInvoiceLog(models.Model):
         self.ensure_one()
         if self.state != "queued":
             return f"{self.name} already processed ({self.state})"
-        runner = getattr(self, f"_ai_run_{self.agent}", None)
+        log = self.with_company(self.company_id)  # whoever calls, work in the log's company
+        runner = getattr(log, f"_ai_run_{log.agent}", None)
         if runner is None:
-            return self._ai_fail(self.env._("No runner for agent %(agent)s.", agent=self.agent))
+            return log._ai_fail(self.env._("No runner for agent %(agent)s.", agent=log.agent))
         return runner()
 
     def _ai_run_invoice_draft(self):
@@ -369,9 +375,13 @@ class AiInvoiceLog(models.Model):
     def _ai_finalize_invoice(self, invoice):
         """Narrate, route and log one freshly drafted invoice."""
         order = self.sale_order_id
+        source_key = f"picking:{self.picking_id.id}" if self.picking_id else None
+        findings = invoice.with_context(ai_source_key=source_key)._ai_run_checks()
+        invoice.ai_check_findings = checks.findings_to_json(findings)
         narrative = invoice._ai_write_narrative(self)
-        routing = invoice._ai_route_review(narrative["flags"])
+        routing = invoice._ai_route_review(narrative["flags"], findings)
         vals = self._prepare_invoice_log_vals(invoice, narrative, routing)
+        vals["findings"] = invoice.ai_check_findings
         self.write(vals)
         invoice._ai_post_or_hold(self, routing)
         self._ai_post_chatter(order, invoice)

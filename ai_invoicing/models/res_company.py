@@ -35,6 +35,21 @@ class ResCompany(models.Model):
         help="Receives review and failure activities. Empty: the order's salesperson or the "
         "first AI Invoicing reviewer.",
     )
+    # Deterministic checks (issue findings; warnings and errors go to review)
+    ai_check_taxes = fields.Boolean(string="Check Taxes vs Delivery Address", default=True)
+    ai_check_vat = fields.Boolean(string="Check VAT Numbers", default=True)
+    ai_check_currency = fields.Boolean(string="Check Currency Rates", default=True)
+    ai_currency_tolerance = fields.Float(string="Rate Jump Tolerance (%)", default=10.0)
+    ai_check_quantities = fields.Boolean(string="Check Quantities", default=True)
+    ai_check_prices = fields.Boolean(string="Check Prices and Discounts", default=True)
+    ai_price_tolerance = fields.Float(string="Price Tolerance (%)", default=5.0)
+    ai_max_discount = fields.Float(string="Discount Ceiling (%)", default=30.0)
+    ai_check_duplicates = fields.Boolean(string="Check Duplicates", default=True)
+    ai_duplicate_days = fields.Integer(string="Duplicate Window (days)", default=30)
+    ai_check_unusual_amount = fields.Boolean(string="Check Unusual Amounts", default=True)
+    ai_unusual_sigma = fields.Float(string="Unusual Above Mean + k Sigma", default=3.0)
+    ai_unusual_min_history = fields.Integer(string="Minimum History", default=5)
+    ai_check_channel = fields.Boolean(string="Check Sending Channel", default=True)
     # LLM (optional; rules-only when disabled)
     ai_llm_enabled = fields.Boolean(string="Use an LLM")
     ai_llm_base_url = fields.Char(

@@ -30,6 +30,24 @@ class ResConfigSettings(models.TransientModel):
     ai_responsible_user_id = fields.Many2one(
         related="company_id.ai_responsible_user_id", readonly=False
     )
+    ai_check_taxes = fields.Boolean(related="company_id.ai_check_taxes", readonly=False)
+    ai_check_vat = fields.Boolean(related="company_id.ai_check_vat", readonly=False)
+    ai_check_currency = fields.Boolean(related="company_id.ai_check_currency", readonly=False)
+    ai_currency_tolerance = fields.Float(related="company_id.ai_currency_tolerance", readonly=False)
+    ai_check_quantities = fields.Boolean(related="company_id.ai_check_quantities", readonly=False)
+    ai_check_prices = fields.Boolean(related="company_id.ai_check_prices", readonly=False)
+    ai_price_tolerance = fields.Float(related="company_id.ai_price_tolerance", readonly=False)
+    ai_max_discount = fields.Float(related="company_id.ai_max_discount", readonly=False)
+    ai_check_duplicates = fields.Boolean(related="company_id.ai_check_duplicates", readonly=False)
+    ai_duplicate_days = fields.Integer(related="company_id.ai_duplicate_days", readonly=False)
+    ai_check_unusual_amount = fields.Boolean(
+        related="company_id.ai_check_unusual_amount", readonly=False
+    )
+    ai_unusual_sigma = fields.Float(related="company_id.ai_unusual_sigma", readonly=False)
+    ai_unusual_min_history = fields.Integer(
+        related="company_id.ai_unusual_min_history", readonly=False
+    )
+    ai_check_channel = fields.Boolean(related="company_id.ai_check_channel", readonly=False)
     ai_llm_enabled = fields.Boolean(related="company_id.ai_llm_enabled", readonly=False)
     ai_llm_base_url = fields.Char(related="company_id.ai_llm_base_url", readonly=False)
     ai_llm_model = fields.Char(related="company_id.ai_llm_model", readonly=False)

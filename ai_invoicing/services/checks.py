@@ -64,6 +64,7 @@ class InvoiceKey:
     date: date
     origin: str | None = None
     ref: str | None = None
+    source: str | None = None  # e.g. the delivery it invoices: different sources are no twins
 
 
 # ---------------------------------------------------------------------------
@@ -292,6 +293,8 @@ def check_duplicates(
             continue
         if abs((candidate.date - other.date).days) > window_days:
             continue
+        if candidate.source and other.source and candidate.source != other.source:
+            continue  # two partial deliveries of one order may well cost the same
         same_origin = candidate.origin and candidate.origin == other.origin
         same_ref = candidate.ref and candidate.ref == other.ref
         if same_origin or same_ref:

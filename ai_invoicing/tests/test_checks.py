@@ -1,0 +1,192 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from datetime import timedelta
+
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import AiInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestChecks(AiInvoicingCommon):
+    """Deterministic checks on AI drafts with BE/FR/DE/US customers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.country_id = cls.country_be
+        cls.company.ai_review_threshold = 0.0  # isolate the checks from the amount rule
+        ref = cls.env.ref
+        # Our own positions, not the generic chart's.
+        cls.env["account.fiscal.position"].search(
+            [("company_id", "=", cls.company.id)]
+        ).active = False
+        eu_others = cls.env["res.country.group"].create(
+            {
+                "name": "EU (without BE)",
+                "country_ids": [Command.set([ref("base.fr").id, ref("base.de").id])],
+            }
+        )
+        cls.fpos_eu = cls.env["account.fiscal.position"].create(
+            {
+                "name": "Intra-EU B2B",
+                "auto_apply": True,
+                "vat_required": True,
+                "country_group_id": eu_others.id,
+                "sequence": 10,
+            }
+        )
+        cls.fpos_export = cls.env["account.fiscal.position"].create(
+            {"name": "Export", "auto_apply": True, "country_id": ref("base.us").id, "sequence": 20}
+        )
+        cls.tax_eu = cls.tax_sale_a.copy({"name": "0% EU G", "amount": 0.0})
+        cls.tax_eu.fiscal_position_ids = cls.fpos_eu
+        cls.tax_eu.original_tax_ids = cls.tax_sale_a
+        cls.tax_export = cls.tax_sale_a.copy({"name": "0% Export", "amount": 0.0})
+        cls.tax_export.fiscal_position_ids = cls.fpos_export
+        cls.tax_export.original_tax_ids = cls.tax_sale_a
+
+        Partner = cls.env["res.partner"]
+        common = {"is_company": True, "invoice_sending_method": "email"}
+        cls.be_customer = Partner.create(
+            {
+                **common,
+                "name": "Brasserie Lumière SA",
+                "country_id": cls.country_be.id,
+                "vat": "BE0477472701",
+                "email": "ap@brasserie.example.com",
+            }
+        )
+        cls.fr_customer = Partner.create(
+            {
+                **common,
+                "name": "Cave de Lyon SARL",
+                "country_id": ref("base.fr").id,
+                "vat": "FR40303265045",
+                "email": "compta@cave.example.com",
+            }
+        )
+        cls.de_customer_no_vat = Partner.create(
+            {
+                **common,
+                "name": "Berliner Getränke GmbH",
+                "country_id": ref("base.de").id,
+                "email": "buchhaltung@getraenke.example.com",
+            }
+        )
+
+    def _draft(self, partner, qty=2, **order_values):
+        order = self._order([(self.product_deliv, qty)], partner=partner, **order_values)
+        log = self._deliver_and_run(order.picking_ids)
+        return log, log.move_id
+
+    def _codes(self, log):
+        return sorted({finding["code"] for finding in log.findings or []})
+
+    def test_clean_domestic_invoice_passes_without_finding(self):
+        log, invoice = self._draft(self.be_customer)
+        self.assertFalse(log.findings)
+        self.assertEqual(log.state, "done")
+        self.assertEqual(invoice.ai_review_state, "none")
+
+    def test_intra_eu_b2b_with_vat_is_clean(self):
+        log, invoice = self._draft(self.fr_customer)
+        self.assertEqual(invoice.fiscal_position_id, self.fpos_eu)
+        self.assertEqual(invoice.invoice_line_ids.tax_ids, self.tax_eu)
+        self.assertEqual(self._codes(log), [])
+        self.assertEqual(invoice.ai_review_state, "none")
+
+    def test_intra_eu_without_vat_number(self):
+        log, invoice = self._draft(self.de_customer_no_vat)
+        # Without a VAT number the EU B2B position does not apply: domestic taxes.
+        self.assertFalse(invoice.fiscal_position_id)
+        self.assertEqual(self._codes(log), [])
+        self.de_customer_no_vat.vat = False
+        invoice.fiscal_position_id = self.fpos_eu  # forced by hand
+        codes = {f.code for f in invoice._ai_run_checks()}
+        self.assertIn("vat_missing", codes)
+        self.assertIn("fiscal_position_mismatch", codes)
+
+    def test_delivery_address_abroad_needs_the_export_position(self):
+        us_depot = self.env["res.partner"].create(
+            {
+                "name": "Cave de Lyon - US depot",
+                "type": "delivery",
+                "parent_id": self.fr_customer.id,
+                "country_id": self.env.ref("base.us").id,
+            }
+        )
+        log, invoice = self._draft(
+            self.fr_customer,
+            partner_shipping_id=us_depot.id,
+            fiscal_position_id=self.fpos_eu.id,  # set by hand on the order
+        )
+        self.assertIn("fiscal_position_mismatch", self._codes(log))
+        self.assertIn("tax_mismatch", self._codes(log))
+        self.assertEqual(invoice.ai_review_state, "pending")
+        self.assertIn("Export", invoice.ai_review_reason)
+        self.assertIn("[ERROR]", invoice.ai_check_summary)
+
+    def test_invalid_vat_check_digit(self):
+        self.be_customer.vat = "BE0477472702"
+        log, invoice = self._draft(self.be_customer)
+        self.assertEqual(self._codes(log), ["vat_invalid"])
+        self.assertEqual(invoice.ai_review_state, "pending")
+        self.assertIn("BE0477472702", log.review_reason)
+
+    def test_currency_rate_jump(self):
+        code = "CHF" if self.company.currency_id.name == "EUR" else "EUR"
+        today = fields.Date.today()
+        currency = self.setup_other_currency(
+            code, rates=[(today - timedelta(days=2), 1.0), (today, 1.5)]
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "Foreign", "currency_id": currency.id}
+        )
+        self.company.ai_currency_tolerance = 10.0
+        log, invoice = self._draft(self.be_customer, pricelist_id=pricelist.id)
+        self.assertEqual(self._codes(log), ["currency_rate_jump"])
+        self.assertEqual(invoice.ai_review_state, "pending")
+
+    def test_quantities_prices_and_discounts_on_edited_draft(self):
+        log, invoice = self._draft(self.be_customer, qty=2)
+        line = invoice.invoice_line_ids
+        line.write({"quantity": 5, "price_unit": 80.0, "discount": 50.0})
+        codes = {f.code for f in invoice._ai_run_checks()}
+        self.assertEqual(codes, {"qty_over_delivered", "price_deviation", "discount_too_high"})
+        self.company.ai_check_prices = False
+        codes = {f.code for f in invoice._ai_run_checks()}
+        self.assertEqual(codes, {"qty_over_delivered"}, "each check can be switched off")
+
+    def test_duplicate_of_an_existing_invoice(self):
+        log, invoice = self._draft(self.be_customer)
+        twin = invoice.copy({"ref": invoice.ref, "invoice_origin": invoice.invoice_origin})
+        findings = twin._ai_run_checks()
+        self.assertEqual([f.code for f in findings], ["possible_duplicate"])
+
+    def test_two_partial_deliveries_of_same_amount_are_not_duplicates(self):
+        order = self._order([(self.product_deliv, 4)], partner=self.be_customer)
+        self._deliver_and_run(order.picking_ids, {self.product_deliv: 2})
+        backorder = order.picking_ids.filtered(lambda p: p.state != "done")
+        log2 = self._deliver_and_run(backorder)
+        self.assertEqual(self._codes(log2), [])
+
+    def test_unusual_amount_for_customer(self):
+        self.company.ai_unusual_min_history = 3
+        for _i in range(4):
+            self.init_invoice("out_invoice", partner=self.be_customer, amounts=[100.0], post=True)
+        log, invoice = self._draft(self.be_customer, qty=50)
+        self.assertEqual(self._codes(log), ["unusual_amount"])
+
+    def test_email_channel_without_address(self):
+        self.be_customer.email = False
+        log, invoice = self._draft(self.be_customer)
+        self.assertEqual(self._codes(log), ["channel_email_missing"])
+        self.assertEqual(invoice.ai_review_state, "pending")
+
+    def test_manual_channel_is_info_only(self):
+        self.be_customer.invoice_sending_method = "manual"
+        log, invoice = self._draft(self.be_customer)
+        self.assertEqual(self._codes(log), ["channel_manual"])
+        self.assertEqual(invoice.ai_review_state, "none", "info findings are only logged")
