@@ -11,7 +11,9 @@ from odoo.tools import formatLang, html2plaintext
 from ..services import checks
 from ..services.checks import Finding
 from ..services.invoice_narrative import narrate_invoice
+from ..services.prompts import EMAIL_BODY
 from ..services.review_routing import decide_review
+from ..services.templates import fallback_email_body
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +37,13 @@ class AccountMove(models.Model):
         index=True,
     )
     ai_review_reason = fields.Text(string="AI Review Reason", copy=False, readonly=True)
+    ai_slip_attachment_ids = fields.Many2many(
+        "ir.attachment",
+        "account_move_ai_slip_attachment_rel",
+        string="Delivery Slips",
+        copy=False,
+        readonly=True,
+    )
     ai_check_findings = fields.Json(string="AI Check Findings", copy=False, readonly=True)
     ai_check_summary = fields.Text(string="AI Checks", compute="_compute_ai_check_summary")
 
@@ -108,6 +117,7 @@ class AccountMove(models.Model):
         to_post = self.filtered(lambda m: m.company_id.ai_auto_post)
         if to_post:
             to_post.action_post()
+            to_post._ai_enqueue_delivery("manual")
         self._ai_close_review(
             "approved", reason, self.env._("Approved by %(user)s.", user=self.env.user.name)
         )
@@ -233,6 +243,200 @@ class AccountMove(models.Model):
                 latency_ms=llm.latency_ms,
             )
         return vals
+
+    # ------------------------------------------------------------------
+    # Delivery agent: send posted invoices by the customer's channel
+    # ------------------------------------------------------------------
+    def _ai_enqueue_delivery(self, trigger):
+        moves = self.filtered(
+            lambda m: m.state == "posted" and m.company_id.ai_auto_send and not m.is_move_sent
+        )
+        return self.env["ai.invoice.log"]._ai_enqueue(
+            [move._prepare_ai_delivery_log_vals(trigger) for move in moves]
+        )
+
+    def _prepare_ai_delivery_log_vals(self, trigger):
+        self.ensure_one()
+        draft_log = self.ai_log_ids.filtered(lambda log: log.agent == "invoice_draft")[:1]
+        return {
+            "agent": "delivery",
+            "trigger": trigger,
+            "company_id": self.company_id.id,
+            "move_id": self.id,
+            "sale_order_id": draft_log.sale_order_id.id,
+            "picking_id": draft_log.picking_id.id,
+            "partner_id": self.partner_id.id,
+            "currency_id": self.currency_id.id,
+            "amount_total": self.amount_total,
+        }
+
+    def _ai_send(self, log):
+        """Send by the customer's channel; return the log values. Raises UserError."""
+        self.ensure_one()
+        if self.state != "posted":
+            raise UserError(
+                self.env._("%(move)s is not posted, so it is not sent.", move=self.display_name)
+            )
+        channel = self.partner_id._ai_effective_channel()
+        slips = self._ai_attach_delivery_slips()
+        self._portal_ensure_token()
+        sender = getattr(self, f"_ai_send_{channel}")
+        outcome = sender(log)
+        return {
+            "state": "done",
+            "decision": "sent",
+            "rationale": outcome["rationale"],
+            "source_data": {
+                "channel": channel,
+                "recipients": outcome.get("recipients", []),
+                "attachments": (self.invoice_pdf_report_id | slips).mapped("name"),
+                "portal_url": self.get_portal_url(),
+            },
+            **outcome.get("llm_vals", {}),
+        }
+
+    def _ai_delivery_pickings(self):
+        pickings = self.invoice_line_ids.sale_line_ids.move_ids.picking_id
+        return (
+            pickings.filtered(lambda p: p.state == "done" and p.picking_type_code == "outgoing")
+            or self.ai_log_ids.picking_id
+        )
+
+    def _ai_attach_delivery_slips(self):
+        """Render the delivery slips of the invoiced deliveries and attach them."""
+        self.ensure_one()
+        pickings = self._ai_delivery_pickings()
+        if not pickings or self.ai_slip_attachment_ids:
+            return self.ai_slip_attachment_ids
+        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "stock.action_report_delivery", pickings.ids
+        )
+        names = ", ".join(pickings.mapped("name")).replace("/", "_")
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"Delivery Slip - {names}.pdf",
+                "raw": content,
+                "mimetype": "application/pdf",
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        self.ai_slip_attachment_ids = attachment
+        return attachment
+
+    def _ai_send_email(self, log):
+        sender = self.env["account.move.send"]
+        settings = sender._get_default_sending_settings(self, sending_methods={"email"})
+        if not settings.get("mail_partner_ids"):
+            raise UserError(
+                self.env._(
+                    "%(partner)s has no e-mail address: add one, or set the AI invoice channel "
+                    "to Portal Only, then press Retry on the AI log.",
+                    partner=self.partner_id.display_name,
+                )
+            )
+        email, llm_vals = self._ai_email_intro(log)
+        link = self._ai_payment_link()
+        intro = Markup("<p>%s</p><p>%s <a href='%s'>%s</a></p>") % (
+            email.body,
+            self.env._("Pay online securely:"),
+            link,
+            link,
+        )
+        sender._generate_and_send_invoices(
+            self,
+            sending_methods={"email"},
+            mail_body=intro + (settings.get("mail_body") or ""),
+            allow_fallback_pdf=False,
+        )
+        recipients = self.env["res.partner"].browse(settings["mail_partner_ids"])
+        return {
+            "rationale": self.env._(
+                "Sent by e-mail to %(to)s with the invoice, %(slips)s delivery slip(s) and a "
+                "payment link.",
+                to=", ".join(recipients.mapped("email")),
+                slips=len(self.ai_slip_attachment_ids),
+            ),
+            "recipients": recipients.mapped("email"),
+            "llm_vals": llm_vals,
+        }
+
+    def _ai_payment_link(self):
+        """The portal's secure (tokenised) page of the invoice, opened on its Pay button.
+
+        ``payment.link.wizard`` signs its links with the HTTP request's key, which a
+        queue job does not have; the portal URL carries the invoice's access token.
+        """
+        self._portal_ensure_token()
+        return self.get_base_url() + self.get_portal_url(anchor="portal_pay")
+
+    def _ai_email_intro(self, log):
+        """A personal opening paragraph: LLM when enabled, else the template."""
+        facts = {
+            "invoice_name": self.name,
+            "partner_name": self.commercial_partner_id.name,
+            "amount_total": formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+            "currency": self.currency_id.name,
+            "invoice_date_due": str(self.invoice_date_due or ""),
+            "language": self.partner_id.lang or "",
+        }
+        gateway = self.company_id._ai_llm_gateway()
+        if gateway is None:
+            return fallback_email_body(facts), {"llm_called": False, "llm_fallback": True}
+        result = gateway.complete(
+            EMAIL_BODY,
+            facts,
+            {"partner_name": self.partner_id.name or ""},
+            budget=self.company_id._ai_llm_budget(),
+        )
+        email = result.data or fallback_email_body(facts)
+        return email, {
+            "llm_called": bool(result.attempts),
+            "llm_fallback": result.fallback_used,
+            "llm_error": result.error or False,
+            "llm_model": result.model,
+            "prompt_version": result.prompt_version,
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "latency_ms": result.latency_ms,
+        }
+
+    def _ai_send_portal(self, log):
+        self.is_move_sent = True
+        return {
+            "rationale": self.env._(
+                "Portal only: no e-mail sent; the customer finds the invoice and pays it on the "
+                "portal (%(url)s).",
+                url=self.get_portal_url(),
+            )
+        }
+
+    def _ai_send_manual(self, log):
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Send this invoice by hand"),
+            user_id=self.company_id._ai_responsible_user(self).id,
+        )
+        return {
+            "rationale": self.env._(
+                "The customer's channel is manual: an activity asks a person to send it."
+            )
+        }
+
+    def _ai_send_peppol(self, log):
+        sender = self.env["account.move.send"]
+        if "peppol" not in dict(
+            self.env["res.partner"]._fields["invoice_sending_method"].selection
+        ):
+            raise UserError(
+                self.env._(
+                    "Peppol sending needs Odoo's account_peppol module (and a registered "
+                    "company). Install it, or choose another AI invoice channel for %(partner)s.",
+                    partner=self.partner_id.display_name,
+                )
+            )
+        sender._generate_and_send_invoices(self, sending_methods={"peppol"})
+        return {"rationale": self.env._("Sent on the Peppol network (UBL).")}
 
     # ------------------------------------------------------------------
     # Deterministic checks (services/checks.py fed with Odoo data)
@@ -425,7 +629,7 @@ class AccountMove(models.Model):
 
     def _ai_check_channel(self):
         partner = self.partner_id
-        channel = partner.with_company(self.company_id).invoice_sending_method or "manual"
+        channel = partner._ai_effective_channel()
         return checks.check_channel_readiness(
             channel,
             partner.email or None,
@@ -502,6 +706,7 @@ class AccountMove(models.Model):
             )
             return self._ai_hold_for_review(reason)
         log.decision = "posted"
+        self._ai_enqueue_delivery(log.trigger)
         return None
 
     def _ai_hold_for_review(self, reason):

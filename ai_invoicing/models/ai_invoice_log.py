@@ -128,6 +128,12 @@ class AiInvoiceLog(models.Model):
         "This order confirmation has already been invoiced by the AI agent.",
     )
 
+    # An invoice is sent once, whatever the retries.
+    _unique_move_sent = models.UniqueIndex(
+        "(move_id) WHERE agent = 'delivery' AND decision = 'sent'",
+        "This invoice has already been sent by the AI agent.",
+    )
+
     @api.depends("prompt_tokens", "completion_tokens")
     def _compute_total_tokens(self):
         for log in self:
@@ -241,6 +247,8 @@ class AiInvoiceLog(models.Model):
 
     @api.model
     def _ai_dedup_key(self, vals):
+        if vals["agent"] == "delivery":
+            return ("delivery", "move", vals.get("move_id"))
         doc = vals.get("picking_id") if vals["trigger"] == "picking_done" else None
         return (vals["agent"], vals["trigger"], doc or vals.get("sale_order_id"))
 
@@ -248,16 +256,22 @@ class AiInvoiceLog(models.Model):
     def _ai_existing_keys(self, vals_list):
         picking_ids = [v["picking_id"] for v in vals_list if v.get("picking_id")]
         order_ids = [v["sale_order_id"] for v in vals_list if v.get("sale_order_id")]
+        move_ids = [v["move_id"] for v in vals_list if v.get("agent") == "delivery"]
         domain = [
             ("state", "!=", "failed"),
+            ("agent", "in", list({v["agent"] for v in vals_list})),
+            "|",
             "|",
             ("picking_id", "in", picking_ids),
             "&",
             ("sale_order_id", "in", order_ids),
             ("trigger", "=", "order_confirmed"),
+            "&",
+            ("agent", "=", "delivery"),
+            ("move_id", "in", move_ids),
         ]
         rows = self._read_group(
-            domain, ["agent", "trigger", "picking_id", "sale_order_id"], ["__count"]
+            domain, ["agent", "trigger", "picking_id", "sale_order_id", "move_id"], ["__count"]
         )
         return {
             self._ai_dedup_key(
@@ -266,13 +280,16 @@ class AiInvoiceLog(models.Model):
                     "trigger": trigger,
                     "picking_id": picking.id,
                     "sale_order_id": order.id,
+                    "move_id": move.id,
                 }
             )
-            for agent, trigger, picking, order, _count in rows
+            for agent, trigger, picking, order, move, _count in rows
         }
 
     def _ai_job_identity(self):
         self.ensure_one()
+        if self.agent == "delivery":
+            return f"ai_invoicing:delivery:account.move:{self.move_id.id}"
         doc = self.picking_id if self.trigger == "picking_done" else self.sale_order_id
         return f"ai_invoicing:{self.agent}:{self.trigger}:{doc._name}:{doc.id or self.id}"
 
@@ -290,7 +307,8 @@ class AiInvoiceLog(models.Model):
 
     def _ai_job_description(self):
         self.ensure_one()
-        doc = self.picking_id or self.sale_order_id
+        doc = (self.move_id if self.agent == "delivery" else None) or self.picking_id
+        doc = doc or self.sale_order_id
         return self.env._(
             "AI %(agent)s for %(document)s",
             agent=dict(AGENTS)[self.agent],
@@ -341,6 +359,37 @@ class AiInvoiceLog(models.Model):
         except (UserError, ValidationError) as exc:
             return self._ai_fail(exc.args[0] if exc.args else str(exc))
         return f"{self.name}: {self.decision} {self.move_id.display_name}"
+
+    def _ai_run_delivery(self):
+        """Send one posted invoice by its customer's channel, exactly once."""
+        move = self.move_id
+        try:
+            move.lock_for_update()
+        except LockError as exc:
+            raise RetryableJobError(
+                self.env._("Invoice %(move)s is being sent by another job.", move=move.name),
+                seconds=30,
+            ) from exc
+        if move.is_move_sent or self.search_count(
+            [("agent", "=", "delivery"), ("move_id", "=", move.id), ("decision", "=", "sent")],
+            limit=1,
+        ):
+            self.write(
+                {
+                    "state": "done",
+                    "decision": "skipped",
+                    "rationale": self.env._(
+                        "%(move)s was already sent; nothing was sent again.", move=move.display_name
+                    ),
+                }
+            )
+            return self.rationale
+        try:
+            with self.env.cr.savepoint():
+                self.write(move._ai_send(self))
+        except (UserError, ValidationError) as exc:
+            return self._ai_fail(exc.args[0] if exc.args else str(exc))
+        return f"{self.name}: {self.decision} {move.display_name}"
 
     def _ai_previous_success(self):
         self.ensure_one()
@@ -474,7 +523,8 @@ class AiInvoiceLog(models.Model):
         reason = str(reason)
         _logger.info("AI invoicing %s failed: %s", self.name, reason)
         self.write({"state": "failed", "error": reason, "decision": "failed"})
-        document = self.sale_order_id or self.picking_id
+        document = (self.move_id if self.agent == "delivery" else None) or self.sale_order_id
+        document = document or self.picking_id
         if document:
             document.message_post(
                 body=Markup("%s")

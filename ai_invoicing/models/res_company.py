@@ -22,6 +22,11 @@ class ResCompany(models.Model):
     )
     ai_review_new_customers = fields.Boolean(string="Review New Customers", default=True)
     ai_auto_post = fields.Boolean(string="Auto-Post Clean Drafts", default=False)
+    ai_auto_send = fields.Boolean(
+        string="Send Posted AI Invoices",
+        default=True,
+        help="Send AI invoices by the customer's channel once posted automatically or approved.",
+    )
     ai_invoice_journal_id = fields.Many2one(
         "account.journal",
         string="AI Invoice Journal",
@@ -113,17 +118,26 @@ class ResCompany(models.Model):
         }
 
     def _ai_responsible_user(self, document=None):
-        """Who receives review and failure activities."""
+        """Who receives review and failure activities (one person, not every reviewer)."""
         self.ensure_one()
         if self.ai_responsible_user_id:
             return self.ai_responsible_user_id
-        reviewers = self.env.ref("ai_invoicing.group_ai_invoicing_reviewer").all_user_ids.filtered(
-            lambda u: self in u.company_ids and not u.share and u.active
-        )
+        reviewer_domain = [
+            ("all_group_ids", "in", self.env.ref("ai_invoicing.group_ai_invoicing_reviewer").id),
+            ("company_ids", "in", self.id),
+            ("share", "=", False),
+        ]
+        Users = self.env["res.users"]
         salesperson = document and "user_id" in document._fields and document.user_id
-        if salesperson and salesperson in reviewers:
+        if salesperson and Users.search_count(
+            reviewer_domain + [("id", "=", salesperson.id)], limit=1
+        ):
             return salesperson
-        return reviewers.sorted("id")[:1] or salesperson or self.env.ref("base.user_admin")
+        return (
+            Users.search(reviewer_domain, order="id", limit=1)
+            or salesperson
+            or self.env.ref("base.user_admin")
+        )
 
     # ------------------------------------------------------------------
     # LLM

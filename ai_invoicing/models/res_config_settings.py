@@ -24,6 +24,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ai_review_new_customers", readonly=False
     )
     ai_auto_post = fields.Boolean(related="company_id.ai_auto_post", readonly=False)
+    ai_auto_send = fields.Boolean(related="company_id.ai_auto_send", readonly=False)
     ai_invoice_journal_id = fields.Many2one(
         related="company_id.ai_invoice_journal_id", readonly=False
     )

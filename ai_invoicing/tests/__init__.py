@@ -1,4 +1,5 @@
 from . import test_checks
+from . import test_delivery
 from . import test_failures
 from . import test_invoice_flow
 from . import test_llm_wiring

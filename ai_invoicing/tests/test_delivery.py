@@ -1,0 +1,120 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import AiInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDelivery(AiInvoicingCommon, HttpCase):
+    """Posted AI invoices are sent once, by the customer's channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"ai_auto_post": True, "ai_auto_send": True})
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Brasserie Lumière SA",
+                "is_company": True,
+                "country_id": cls.country_be.id,
+                "email": "ap@brasserie.example.com",
+            }
+        )
+
+    def _post_and_queue(self, partner=None, qty=2):
+        """Deliver, draft and auto-post; return (invoice, trap) with the delivery job queued."""
+        order = self._order([(self.product_deliv, qty)], partner=partner or self.customer)
+        trap_cm = trap_jobs()
+        trap = trap_cm.__enter__()
+        self.addCleanup(trap_cm.__exit__, None, None, None)
+        self._deliver(order.picking_ids)
+        trap.perform_enqueued_jobs()  # the drafting job, which posts
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        log = invoice.ai_log_ids.filtered(lambda log: log.agent == "delivery")
+        self.assertEqual(log.state, "queued")
+        trap.assert_jobs_count(1, only=log._ai_job_run)
+        return invoice, log, trap
+
+    def _mails(self, invoice):
+        """Mails sent to the customer about ``invoice`` (not Odoo's assignment notices)."""
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        )
+        return mails.filtered(lambda mail: mail.message_type == "comment")
+
+    def test_email_with_invoice_slip_and_payment_link(self):
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        self.assertEqual((log.state, log.decision), ("done", "sent"))
+        self.assertEqual(log.source_data["channel"], "email")
+        self.assertTrue(invoice.is_move_sent)
+        mail = self._mails(invoice)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        names = mail.attachment_ids.mapped("name")
+        self.assertTrue(any(name.startswith("Delivery Slip") for name in names), names)
+        self.assertTrue(
+            any(name == invoice._get_invoice_report_filename() for name in names), names
+        )
+        self.assertIn("Pay online securely", mail.body_html)
+        self.assertIn(invoice.access_token, mail.body_html)
+        # the portal answers for the token in the link
+        response = self.url_open(invoice.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)
+
+    def test_portal_only_customer_gets_no_mail(self):
+        self.customer.email = False
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        self.assertEqual(log.source_data["channel"], "portal")
+        self.assertEqual(log.decision, "sent")
+        self.assertFalse(self._mails(invoice))
+        self.assertTrue(invoice.access_token)
+
+    def test_never_sent_twice(self):
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        log._ai_job_run()  # a retry of the same job
+        twin = self.Log.with_user(self.agent).create(
+            invoice._prepare_ai_delivery_log_vals("manual")
+        )
+        twin._ai_job_run()
+        self.assertEqual(twin.decision, "skipped")
+        self.assertEqual(len(self._mails(invoice)), 1)
+        with trap_jobs() as trap2:
+            invoice._ai_enqueue_delivery("manual")
+            trap2.assert_jobs_count(0)
+
+    def test_failure_gives_failed_log_activity_and_retry(self):
+        invoice, log, trap = self._post_and_queue()
+        self.customer.write({"ai_invoice_channel": "email", "email": False})  # before sending
+        trap.perform_enqueued_jobs()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("has no e-mail address", log.error)
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        self.assertTrue(invoice.activity_ids.filtered(lambda a: a.activity_type_id == failure))
+        self.assertFalse(self._mails(invoice))
+        self.customer.email = "ap@brasserie.example.com"
+        with trap_jobs() as trap2:
+            log.action_retry()
+            trap2.perform_enqueued_jobs()
+        self.assertEqual(log.decision, "sent")
+        self.assertEqual(len(self._mails(invoice)), 1)
+
+    def test_peppol_channel(self):
+        if "peppol" not in dict(
+            self.env["res.partner"]._fields["invoice_sending_method"].selection
+        ):
+            invoice, log, trap = self._post_and_queue()
+            self.customer.ai_invoice_channel = "peppol"
+            trap.perform_enqueued_jobs()
+            self.assertEqual(log.state, "failed")
+            self.assertIn("account_peppol", log.error)
+            self.skipTest(
+                "account_peppol is not installed (its 'certificate' dependency is not "
+                "Community in this tree): only the refusal path is tested"
+            )
