@@ -38,6 +38,11 @@ def parse_args():
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument(
+        "--no-checks",
+        action="store_true",
+        help="switch the deterministic checks off (the drafting path alone)",
+    )
+    parser.add_argument(
         "--llm",
         action="store_true",
         help="LLM mode: a local OpenAI-compatible server answers every narrative request",
@@ -117,8 +122,21 @@ def validate(pickings):
     pickings._action_done()
 
 
-def setup_data(env, lines):
+CHECK_FIELDS = (
+    "ai_check_taxes",
+    "ai_check_vat",
+    "ai_check_currency",
+    "ai_check_quantities",
+    "ai_check_prices",
+    "ai_check_duplicates",
+    "ai_check_unusual_amount",
+    "ai_check_channel",
+)
+
+
+def setup_data(env, lines, checks=True):
     company = env.company
+    company.write(dict.fromkeys(CHECK_FIELDS, checks))
     company.write(
         {
             "ai_invoicing_enabled": True,
@@ -202,7 +220,7 @@ def run(args):
     registry = Registry(args.db)
     with registry.cursor() as cr:
         env = Environment(cr, odoo.SUPERUSER_ID, {})
-        company, partner, products = setup_data(env, args.lines)
+        company, partner, products = setup_data(env, args.lines, checks=not args.no_checks)
         if args.llm:
             fake_llm = start_fake_llm(company, args.orders)
         agent = env.ref("ai_invoicing.user_ai_agent")
@@ -246,7 +264,8 @@ def run(args):
             f"{'ratio on / off':<28} {val_ai_ms / val_nat_ms:9.2f} x time        "
             f"{val_ai_q / val_nat_q:7.2f} x queries"
         )
-        ai_ms, ai_q = summarize(f"AI job ({'LLM' if args.llm else 'rules-only'})", ai_samples)
+        mode = ("LLM" if args.llm else "rules-only") + (", no checks" if args.no_checks else "")
+        ai_ms, ai_q = summarize(f"AI job ({mode})", ai_samples)
         nat_ms, nat_q = summarize("native _create_invoices", native_samples)
         print(
             f"{'ratio AI / native':<28} {ai_ms / nat_ms:9.2f} x time        "

@@ -584,7 +584,8 @@ class AccountMove(models.Model):
     def _ai_check_duplicates(self):
         days = self.company_id.ai_duplicate_days
         me = self._ai_invoice_key(self.env.context.get("ai_source_key") or self._ai_source_key())
-        others = self.search(
+        # one query for the candidates and the fields their keys need
+        others = self.search_fetch(
             [
                 ("id", "!=", self.id),
                 ("move_type", "=", self.move_type),
@@ -596,20 +597,30 @@ class AccountMove(models.Model):
                 ("amount_total", "<=", self.amount_total + 0.005),
                 ("date", ">=", me.date - timedelta(days=days)),
             ],
+            ["name", "amount_total", "invoice_date", "date", "invoice_origin", "ref"],
             limit=20,
         )
-        return checks.check_duplicates(
-            me, [other._ai_invoice_key(other._ai_source_key()) for other in others], days
+        sources = others._ai_source_keys()
+        keys = [other._ai_invoice_key(sources.get(other.id)) for other in others]
+        return checks.check_duplicates(me, keys, days)
+
+    def _ai_source_keys(self):
+        """{move id: the delivery its AI draft invoiced}, to tell partial deliveries from twins."""
+        if not self:
+            return {}
+        logs = self.env["ai.invoice.log"].search_fetch(
+            [("move_id", "in", self.ids), ("agent", "=", "invoice_draft")],
+            ["move_id", "picking_id"],
         )
+        return {log.move_id.id: f"picking:{log.picking_id.id}" for log in logs if log.picking_id}
 
     def _ai_source_key(self):
-        """The delivery an AI draft invoices, to tell partial deliveries from twins."""
-        picking = self.ai_log_ids.picking_id[:1]
-        return f"picking:{picking.id}" if picking else None
+        self.ensure_one()
+        return self._ai_source_keys().get(self.id) if self.id else None
 
     def _ai_check_unusual_amount(self):
         company = self.company_id
-        history = self.search(
+        history = self.search_fetch(
             [
                 ("id", "!=", self.id),
                 ("move_type", "=", "out_invoice"),
@@ -617,6 +628,7 @@ class AccountMove(models.Model):
                 ("company_id", "=", company.id),
                 ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ],
+            ["amount_total_signed"],
             order="date desc, id desc",
             limit=100,
         ).mapped("amount_total_signed")
