@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import formatLang, html2plaintext
 
 from ..services import checks
@@ -584,8 +585,10 @@ class AccountMove(models.Model):
     def _ai_check_duplicates(self):
         days = self.company_id.ai_duplicate_days
         me = self._ai_invoice_key(self.env.context.get("ai_source_key") or self._ai_source_key())
-        # one query for the candidates and the fields their keys need
-        others = self.search_fetch(
+        twin_keys = {"invoice_origin": me.origin, "ref": me.ref}
+        if not any(twin_keys.values()):
+            return []
+        candidates = Domain(
             [
                 ("id", "!=", self.id),
                 ("move_type", "=", self.move_type),
@@ -596,7 +599,15 @@ class AccountMove(models.Model):
                 ("amount_total", ">=", self.amount_total - 0.005),
                 ("amount_total", "<=", self.amount_total + 0.005),
                 ("date", ">=", me.date - timedelta(days=days)),
-            ],
+            ]
+        )
+        # a twin shares the origin or the reference (checks.check_duplicates)
+        same_source = Domain.OR(
+            [Domain(fname, "=", value) for fname, value in twin_keys.items() if value]
+        )
+        # one query for the candidates and the fields their keys need
+        others = self.search_fetch(
+            candidates & same_source,
             ["name", "amount_total", "invoice_date", "date", "invoice_origin", "ref"],
             limit=20,
         )
