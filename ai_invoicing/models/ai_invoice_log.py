@@ -3,6 +3,7 @@ import json
 import logging
 
 from markupsafe import Markup
+from psycopg2 import OperationalError
 
 from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError, ValidationError
@@ -327,7 +328,21 @@ class AiInvoiceLog(models.Model):
         runner = getattr(log, f"_ai_run_{log.agent}", None)
         if runner is None:
             return log._ai_fail(self.env._("No runner for agent %(agent)s.", agent=log.agent))
-        return runner()
+        try:
+            with self.env.cr.savepoint():
+                return runner()
+        except (RetryableJobError, OperationalError):
+            raise  # lock contention, serialization: queue_job retries later
+        except Exception as exc:  # noqa: BLE001 - an unexpected error must still reach a person
+            _logger.exception("AI invoicing %s: unexpected error", log.name)
+            return log._ai_fail(
+                self.env._(
+                    "Unexpected error (%(type)s: %(error)s). Nothing was created; the details are "
+                    "in the server log. Press Retry on the AI log once it is fixed.",
+                    type=type(exc).__name__,
+                    error=exc,
+                )
+            )
 
     def _ai_run_invoice_draft(self):
         order = self.sale_order_id

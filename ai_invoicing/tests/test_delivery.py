@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import json
+
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AiInvoicingCommon
+from .fake_llm_server import FakeOpenAIServer, completion
 
 
 @tagged("post_install", "-at_install")
@@ -118,3 +121,25 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
                 "account_peppol is not installed (its 'certificate' dependency is not "
                 "Community in this tree): only the refusal path is tested"
             )
+
+    def test_llm_writes_the_opening_paragraph(self):
+        body = "Bonjour ! Merci pour votre commande, voici votre facture."
+        answer = json.dumps({"subject": "Votre facture", "body": body})
+        with FakeOpenAIServer() as server:
+            server.script(completion(answer, prompt_tokens=90, completion_tokens=30))
+            self.company.write(
+                {
+                    "ai_llm_enabled": True,
+                    "ai_llm_base_url": server.base_url,
+                    "ai_llm_model": "fake-model",
+                    "ai_llm_timeout": 2.0,
+                }
+            )
+            self.company.sudo().ai_llm_api_key = "sk-test"
+            invoice, log, trap = self._post_and_queue()
+            server.script(completion(answer, prompt_tokens=90, completion_tokens=30))
+            trap.perform_enqueued_jobs()
+        mail = self._mails(invoice)
+        self.assertIn(body, mail.body_html)
+        self.assertIn("Pay online securely", mail.body_html, "the standard parts stay")
+        self.assertEqual((log.llm_model, log.completion_tokens), ("fake-model", 30))

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -102,6 +103,23 @@ class TestFailures(AiInvoicingCommon):
         self.assertEqual(log.state, "failed")
         self.assertIn("Broken rule", log.error)
         self.assertEqual(self.env["account.move"].search_count([]), invoices_before)
+
+    def test_unexpected_error_fails_cleanly(self):
+        order = self._order([(self.product_deliv, 2)])
+        log = self._queued_log(order)
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("disk on fire")
+
+        with (
+            patch.object(type(self.env["account.move"]), "_ai_route_review", boom),
+            mute_logger("odoo.addons.ai_invoicing.models.ai_invoice_log"),
+        ):
+            result = log._ai_job_run()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("RuntimeError: disk on fire", log.error)
+        self.assertEqual(result, log.error, "the job ends; no endless retry")
+        self._assert_failed(log, order, "Unexpected error")
 
     @staticmethod
     def _raise_user_error(*args, **kwargs):
