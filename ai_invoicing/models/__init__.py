@@ -1,3 +1,4 @@
+from . import ai_log_mixin
 from . import ai_invoice_log
 from . import account_move
 from . import account_move_send

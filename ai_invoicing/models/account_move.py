@@ -20,7 +20,8 @@ _logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = ["account.move", "ai.log.mixin"]
+    _ai_log_field = "move_id"
 
     ai_log_ids = fields.One2many("ai.invoice.log", "move_id", string="AI Logs")
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
@@ -55,19 +56,6 @@ class AccountMove(models.Model):
                 f"{icons.get(f['severity'], '')} {f['message']}"
                 for f in move.ai_check_findings or []
             )
-
-    def _compute_ai_log_count(self):
-        counts = dict(
-            self.env["ai.invoice.log"]._read_group(
-                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-            )
-        )
-        for move in self:
-            move.ai_log_count = counts.get(move, 0)
-
-    def action_view_ai_logs(self):
-        self.ensure_one()
-        return self.env["ai.invoice.log"]._ai_action_for([("move_id", "=", self.id)])
 
     # ------------------------------------------------------------------
     # Human review
@@ -147,20 +135,10 @@ class AccountMove(models.Model):
             move.message_post(body=feedback, subtype_xmlid="mail.mt_note")
 
     def _prepare_ai_review_log_vals(self, state, reason, when):
-        self.ensure_one()
-        draft_log = self.ai_log_ids.filtered(lambda log: log.agent == "invoice_draft")[:1]
         return {
-            "agent": "review",
-            "trigger": "manual",
+            **self._prepare_ai_log_vals("review", "manual"),
             "state": state,
             "decision": state,
-            "company_id": self.company_id.id,
-            "move_id": self.id,
-            "sale_order_id": draft_log.sale_order_id.id,
-            "picking_id": draft_log.picking_id.id,
-            "partner_id": self.partner_id.id,
-            "currency_id": self.currency_id.id,
-            "amount_total": self.amount_total,
             "reviewer_id": self.env.user.id,
             "review_date": when,
             "review_reason": self.ai_review_reason,
@@ -257,10 +235,14 @@ class AccountMove(models.Model):
         )
 
     def _prepare_ai_delivery_log_vals(self, trigger):
+        return self._prepare_ai_log_vals("delivery", trigger)
+
+    def _prepare_ai_log_vals(self, agent, trigger):
+        """Log values of an agent acting on this invoice, linked to its sources."""
         self.ensure_one()
         draft_log = self.ai_log_ids.filtered(lambda log: log.agent == "invoice_draft")[:1]
         return {
-            "agent": "delivery",
+            "agent": agent,
             "trigger": trigger,
             "company_id": self.company_id.id,
             "move_id": self.id,

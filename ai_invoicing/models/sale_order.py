@@ -3,23 +3,11 @@ from odoo import fields, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _inherit = ["sale.order", "ai.log.mixin"]
+    _ai_log_field = "sale_order_id"
 
     ai_log_ids = fields.One2many("ai.invoice.log", "sale_order_id", string="AI Logs")
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
-
-    def _compute_ai_log_count(self):
-        counts = dict(
-            self.env["ai.invoice.log"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
-        for order in self:
-            order.ai_log_count = counts.get(order, 0)
-
-    def action_view_ai_logs(self):
-        self.ensure_one()
-        return self.env["ai.invoice.log"]._ai_action_for([("sale_order_id", "=", self.id)])
 
     # ------------------------------------------------------------------
     # Triggers

@@ -3,23 +3,11 @@ from odoo import fields, models
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _inherit = ["stock.picking", "ai.log.mixin"]
+    _ai_log_field = "picking_id"
 
     ai_log_ids = fields.One2many("ai.invoice.log", "picking_id", string="AI Logs")
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
-
-    def _compute_ai_log_count(self):
-        counts = dict(
-            self.env["ai.invoice.log"]._read_group(
-                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
-            )
-        )
-        for picking in self:
-            picking.ai_log_count = counts.get(picking, 0)
-
-    def action_view_ai_logs(self):
-        self.ensure_one()
-        return self.env["ai.invoice.log"]._ai_action_for([("picking_id", "=", self.id)])
 
     def _action_done(self):
         res = super()._action_done()
