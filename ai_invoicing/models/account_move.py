@@ -7,6 +7,7 @@ from markupsafe import Markup, escape
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.http import request
 from odoo.tools import formatLang, html2plaintext
 
 from ..services import checks
@@ -343,6 +344,14 @@ class AccountMove(models.Model):
             "recipients": recipients.mapped("email"),
             "llm_vals": llm_vals,
         }
+
+    def _get_portal_payment_link(self):
+        # payment.link.wizard signs its link with the HTTP request's key: without
+        # a request (queue jobs, crons) fall back to the tokenised portal page, so
+        # the invoice PDF's payment QR/link renders in the delivery job too.
+        if not request:
+            return self._ai_payment_link()
+        return super()._get_portal_payment_link()
 
     def _ai_payment_link(self):
         """The portal's secure (tokenised) page of the invoice, opened on its Pay button.

@@ -49,6 +49,7 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         return mails.filtered(lambda mail: mail.message_type == "comment")
 
     def test_email_with_invoice_slip_and_payment_link(self):
+        self.company.link_qr_code = True  # Odoo's payment QR/link on the invoice PDF
         invoice, log, trap = self._post_and_queue()
         trap.perform_enqueued_jobs()
         self.assertEqual((log.state, log.decision), ("done", "sent"))
@@ -63,6 +64,8 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
             any(name == invoice._get_invoice_report_filename() for name in names), names
         )
         self.assertIn("Pay online securely", mail.body_html)
+        pdf = invoice.invoice_pdf_report_id.raw.decode(errors="ignore")  # HTML in test mode
+        self.assertIn(invoice.get_portal_url(anchor="portal_pay").replace("&", "&amp;"), pdf)
         self.assertIn(invoice.access_token, mail.body_html)
         # the portal answers for the token in the link
         response = self.url_open(invoice.get_portal_url())
