@@ -105,15 +105,19 @@ class ResCompany(models.Model):
                 return Journal  # no chart of accounts: let Odoo pick / complain
             # sudo: account.journal - journals are configuration that invoicing
             # users may not create; this one is created once per company.
-            journal = default.sudo().copy(self._prepare_ai_journal_vals())
+            journal = Journal.sudo().create(self._prepare_ai_journal_vals(default))
         # sudo: res.company - remember the journal; clerks cannot write companies.
         self.sudo().ai_invoice_journal_id = journal
         return journal.sudo(False)
 
-    def _prepare_ai_journal_vals(self):
+    def _prepare_ai_journal_vals(self, model_journal):
+        """A sales journal like ``model_journal`` (same accounts), named for the AI."""
         return {
             "name": self.env._("AI-Generated Invoices"),
             "code": AI_JOURNAL_CODE,
+            "type": "sale",
+            "company_id": self.id,
+            "default_account_id": model_journal.default_account_id.id,
             "sequence": 50,
         }
 

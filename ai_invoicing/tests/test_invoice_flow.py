@@ -38,6 +38,7 @@ class TestInvoiceFlow(AiInvoicingCommon):
         self.assertEqual(line.tax_ids, self.tax_sale_b, "taxes after fiscal position")
         self.assertEqual(invoice.invoice_payment_term_id, self.pay_terms_b)
         self.assertEqual(invoice.journal_id.code, "AIINV")
+        self.assertEqual(invoice.journal_id.name, "AI-Generated Invoices")
         self.assertEqual(invoice.journal_id, self.company.ai_invoice_journal_id)
         self.assertAlmostEqual(log.amount_total, invoice.amount_total)
         self.assertEqual(log.source_data["invoice"]["lines"][0]["quantity"], 4)
