@@ -71,6 +71,6 @@ fi
 echo "installed in $(( $(date +%s) - start )) s"
 
 echo "== Odoo suite: pytest-odoo"
-"$PY" -m pytest ai_invoicing/tests -p no:cacheprovider -q \
+"$PY" -m pytest ai_invoicing/tests -o addopts="" -p no:cacheprovider -q \
   --odoo-config="$CONF" --odoo-database="$DB" --odoo-log-level=warn --odoo-http "$@" || status=$?
 exit "$status"
