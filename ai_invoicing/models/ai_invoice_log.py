@@ -329,8 +329,8 @@ class AiInvoiceLog(models.Model):
         if runner is None:
             return log._ai_fail(self.env._("No runner for agent %(agent)s.", agent=log.agent))
         try:
-            with self.env.cr.savepoint():
-                return runner()
+            # the runners wrap their writes in savepoints: an error leaves nothing behind
+            return runner()
         except (RetryableJobError, OperationalError):
             raise  # lock contention, serialization: queue_job retries later
         except Exception as exc:  # noqa: BLE001 - an unexpected error must still reach a person
