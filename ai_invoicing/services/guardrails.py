@@ -3,12 +3,16 @@
 * Customer-written text is scanned for prompt-injection attempts (flagged, never obeyed).
 * Payloads are minimised before they leave Odoo (no bank data, no secrets,
   contact details only when allowed).
-* Figures quoted by the LLM must be figures Odoo computed; anything else is
-  treated as an attempt to smuggle a number and the narrative is discarded.
+* Every text the LLM writes is checked before a customer or a user reads it
+  (``check_output``): figures Odoo did not compute, links and domains Odoo did not
+  generate, bank account numbers, e-mail addresses and phone numbers that are not
+  in the facts, and instruction-like text each discard the answer.
 """
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from .llm_schemas import InvoiceNarrative, RiskFlag
 
@@ -80,7 +84,7 @@ def detect_injection(text: str) -> list[str]:
 def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
     """One ``prompt_injection`` warning per customer field that looks like instructions."""
     flags = []
-    for field, text in untrusted.items():
+    for name, text in untrusted.items():
         hits = detect_injection(text)
         if hits:
             flags.append(
@@ -88,7 +92,7 @@ def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
                     code="prompt_injection",
                     severity="warning",
                     message=(
-                        f"Customer text in '{field}' looks like instructions to the AI "
+                        f"Customer text in '{name}' looks like instructions to the AI "
                         f"({', '.join(hits)}); it was treated as data and changed nothing."
                     ),
                 )
@@ -142,22 +146,155 @@ def find_amounts(text: str) -> list[str]:
 
 def check_narrative_amounts(narrative: InvoiceNarrative, allowed: set[str]) -> list[RiskFlag]:
     """Flag figures in the narrative that Odoo did not compute."""
-    allowed_canon = {c for c in map(_canonical, allowed) if c}
-    foreign = []
-    for text in (narrative.customer_note, narrative.rationale):
-        for token in find_amounts(text):
-            canon = _canonical(token)
-            if canon and canon not in allowed_canon:
-                foreign.append(token)
+    text = f"{narrative.customer_note}\n{narrative.rationale}"
+    foreign = foreign_amounts(normalize(text), AllowedOutput(amounts=frozenset(allowed)))
     if not foreign:
         return []
+    return [_flag("llm_amount_mismatch", "figures", foreign)]
+
+
+# ----------------------------------------------------------------------
+# Output checks: what the LLM wrote, before anybody reads it
+# ----------------------------------------------------------------------
+_COMMON_TLDS = (
+    "com|net|org|info|biz|io|co|app|dev|xyz|online|site|shop|store|pay|money|bank|finance"
+    "|link|click|top|live|cloud|email|me|ly|to|ai|eu|[a-z]{2}"
+)
+_URL_RE = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>\"')\]]+"
+    rf"|\b(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_COMMON_TLDS})\b(?:/[^\s<>\"')\]]*)?",
+    re.IGNORECASE,
+)
+_EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{2,4}){3,8}\b")
+# 8+ digits in a run of digits, spaces and dashes, not followed by decimals
+# (that is an amount, checked as a figure) and not an ISO date.
+_LONG_NUMBER_RE = re.compile(r"(?<![\w.,])\+?\(?\d[\d \-()./]{6,}\d(?![\w]|[.,]\d)")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _host(url: str) -> str:
+    host = re.sub(r"^(?:https?://)", "", url.lower()).split("/")[0].split(":")[0]
+    return host.removeprefix("www.")
+
+
+@dataclass(frozen=True)
+class AllowedOutput:
+    """What an LLM answer may quote: only what Odoo computed or generated.
+
+    ``amounts``: formatted figures Odoo computed; ``urls``: links Odoo generated
+    (their hosts are allowed); ``facts_text``: the facts sent to the LLM, so that a
+    reference, an e-mail or a phone number that Odoo itself supplied may be repeated.
+    Customer-written text is never part of it.
+    """
+
+    amounts: frozenset[str] = frozenset()
+    urls: frozenset[str] = frozenset()
+    facts_text: str = ""
+    hosts: frozenset[str] = field(init=False, repr=False)
+    _facts: str = field(init=False, repr=False)
+    _fact_numbers: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        facts = normalize(self.facts_text).lower()
+        numbers = {_digits(m.group(0)) for m in _LONG_NUMBER_RE.finditer(facts)}
+        numbers |= set(re.findall(r"\d{6,}", facts))
+        object.__setattr__(self, "hosts", frozenset(_host(url) for url in self.urls if url))
+        object.__setattr__(self, "_facts", facts)
+        object.__setattr__(self, "_fact_numbers", frozenset(numbers))
+
+    def in_facts(self, token: str) -> bool:
+        token = normalize(token).lower()
+        return token in self._facts or _digits(token) in self._fact_numbers
+
+
+def _flag(code: str, what: str, found: Iterable[str]) -> RiskFlag:
+    shown = ", ".join(sorted(set(found))[:3])
+    return RiskFlag(
+        code=code,
+        severity="warning",
+        message=(
+            f"The AI text contained {what} ({shown}) that Odoo did not provide; "
+            "it was discarded and the template used."
+        )[:500],
+    )
+
+
+def foreign_links(text: str, allowed: AllowedOutput) -> list[str]:
+    found = []
+    for match in _URL_RE.finditer(text):
+        token = match.group(0).rstrip(".,;:")
+        host = _host(token)
+        if "@" in text[max(match.start() - 1, 0) : match.start()]:
+            continue  # the domain of an e-mail address: checked as an e-mail
+        if not any(host == ok or host.endswith("." + ok) for ok in allowed.hosts):
+            found.append(token)
+    return found
+
+
+def foreign_emails(text: str, allowed: AllowedOutput) -> list[str]:
+    return [m.group(0) for m in _EMAIL_RE.finditer(text) if not allowed.in_facts(m.group(0))]
+
+
+def bank_details(text: str, allowed: AllowedOutput) -> list[str]:
+    """IBANs and long account-like numbers that are not in the facts."""
+    found = [m.group(0) for m in _IBAN_RE.finditer(text) if not allowed.in_facts(m.group(0))]
+    for match in _LONG_NUMBER_RE.finditer(text):
+        token = match.group(0).strip()
+        if _ISO_DATE_RE.match(token) or len(_digits(token)) < 8 or token.startswith(("+", "(")):
+            continue
+        if not allowed.in_facts(token):
+            found.append(token)
+    return found
+
+
+def foreign_phones(text: str, allowed: AllowedOutput) -> list[str]:
+    found = []
+    for match in _LONG_NUMBER_RE.finditer(text):
+        token = match.group(0).strip()
+        if token.startswith(("+", "(")) and len(_digits(token)) >= 8:
+            if not allowed.in_facts(token):
+                found.append(token)
+    return found
+
+
+def foreign_amounts(text: str, allowed: AllowedOutput) -> list[str]:
+    allowed_canon = {c for c in map(_canonical, allowed.amounts) if c}
     return [
-        RiskFlag(
-            code="llm_amount_mismatch",
-            severity="warning",
-            message=(
-                "The AI text quoted figures that Odoo did not compute "
-                f"({', '.join(sorted(set(foreign))[:5])}); it was discarded and the template used."
-            ),
-        )
+        token
+        for token in find_amounts(text)
+        if (canon := _canonical(token)) and canon not in allowed_canon
     ]
+
+
+def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]:
+    """Reasons to discard an LLM answer; empty when every text is safe to show."""
+    text = "\n".join(normalize(t) for t in texts if t)
+    flags = []
+    for code, what, finder in (
+        ("llm_amount_mismatch", "figures", foreign_amounts),
+        ("llm_foreign_link", "links or domains", foreign_links),
+        ("llm_bank_details", "bank account numbers", bank_details),
+        ("llm_foreign_contact", "e-mail addresses", foreign_emails),
+        ("llm_foreign_contact", "phone numbers", foreign_phones),
+    ):
+        found = finder(text, allowed)
+        if found:
+            flags.append(_flag(code, what, found))
+    hits = detect_injection(text)
+    if hits:
+        flags.append(
+            RiskFlag(
+                code="llm_output_injection",
+                severity="warning",
+                message=(
+                    "The AI text contained instruction-like wording "
+                    f"({', '.join(hits)}); it was discarded and the template used."
+                ),
+            )
+        )
+    return flags

@@ -35,7 +35,7 @@ def fallback_invoice_narrative(facts: dict, flags: Iterable[RiskFlag] = ()) -> I
     )
 
 
-def fallback_email_body(facts: dict) -> EmailBody:
+def fallback_email_body(facts: dict, flags: Iterable[RiskFlag] = ()) -> EmailBody:
     partner = facts.get("partner_name") or "customer"
     invoice = facts.get("invoice_name") or "your invoice"
     return EmailBody(

@@ -104,7 +104,7 @@ class TestChecks(AiInvoicingCommon):
         self.assertEqual(self._codes(log), [])
         self.de_customer_no_vat.vat = False
         invoice.fiscal_position_id = self.fpos_eu  # forced by hand
-        codes = {f.code for f in invoice._ai_run_checks()}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
         self.assertIn("vat_missing", codes)
         self.assertIn("fiscal_position_mismatch", codes)
 
@@ -153,16 +153,16 @@ class TestChecks(AiInvoicingCommon):
         log, invoice = self._draft(self.be_customer, qty=2)
         line = invoice.invoice_line_ids
         line.write({"quantity": 5, "price_unit": 80.0, "discount": 50.0})
-        codes = {f.code for f in invoice._ai_run_checks()}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
         self.assertEqual(codes, {"qty_over_delivered", "price_deviation", "discount_too_high"})
         self.company.ai_check_prices = False
-        codes = {f.code for f in invoice._ai_run_checks()}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
         self.assertEqual(codes, {"qty_over_delivered"}, "each check can be switched off")
 
     def test_duplicate_of_an_existing_invoice(self):
         log, invoice = self._draft(self.be_customer)
         twin = invoice.copy({"ref": invoice.ref, "invoice_origin": invoice.invoice_origin})
-        findings = twin._ai_run_checks()
+        findings = self.env["account.move.ai.checks"]._run(twin)
         self.assertEqual([f.code for f in findings], ["possible_duplicate"])
 
     def test_two_partial_deliveries_of_same_amount_are_not_duplicates(self):

@@ -38,7 +38,7 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertEqual(invoice.state, "posted")
         log = invoice.ai_log_ids.filtered(lambda log: log.agent == "delivery")
         self.assertEqual(log.state, "queued")
-        trap.assert_jobs_count(1, only=log._ai_job_run)
+        trap.assert_jobs_count(1, only=self._job_function(log))
         return invoice, log, trap
 
     def _mails(self, invoice):
@@ -84,15 +84,13 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
     def test_never_sent_twice(self):
         invoice, log, trap = self._post_and_queue()
         trap.perform_enqueued_jobs()
-        log._ai_job_run()  # a retry of the same job
-        twin = self.Log.with_user(self.agent).create(
-            invoice._prepare_ai_delivery_log_vals("manual")
-        )
-        twin._ai_job_run()
+        self._run_log(log)  # a retry of the same job
+        twin = self._system_log(invoice, "manual", agent="delivery")
+        self._run_log(twin)
         self.assertEqual(twin.decision, "skipped")
         self.assertEqual(len(self._mails(invoice)), 1)
         with trap_jobs() as trap2:
-            invoice._ai_enqueue_delivery("manual")
+            self.env["ai.invoice.agent.delivery"]._enqueue(invoice, "manual")
             trap2.assert_jobs_count(0)
 
     def test_failure_gives_failed_log_activity_and_retry(self):

@@ -33,7 +33,7 @@ class TestFailures(AiInvoicingCommon):
         order = self._order([(self.product_deliv, 2)])
         log = self._queued_log(order)
         order.with_context(disable_cancel_warning=True)._action_cancel()
-        result = log._ai_job_run()
+        result = self._run_log(log)
         self._assert_failed(log, order, "is cancelled")
         self.assertEqual(result, log.error, "the job ends: no endless retry")
 
@@ -41,14 +41,14 @@ class TestFailures(AiInvoicingCommon):
         order = self._order([(self.product_deliv, 2)])
         log = self._queued_log(order)
         order.action_lock()
-        log._ai_job_run()
+        self._run_log(log)
         self._assert_failed(log, order, "is locked")
 
     def test_customer_without_country(self):
         partner = self.partner_a.copy({"country_id": False, "name": "Nowhere Ltd"})
         order = self._order([(self.product_deliv, 2)], partner=partner)
         log = self._queued_log(order)
-        log._ai_job_run()
+        self._run_log(log)
         self._assert_failed(log, order, "has no country")
 
     def test_currency_without_rate(self):
@@ -60,7 +60,7 @@ class TestFailures(AiInvoicingCommon):
         order = self._order([(self.product_deliv, 2)], pricelist_id=pricelist.id)
         log = self._queued_log(order)
         currency.rate_ids.unlink()
-        log._ai_job_run()
+        self._run_log(log)
         self._assert_failed(log, order, "has no exchange rate")
 
     def test_product_without_income_account(self):
@@ -77,18 +77,19 @@ class TestFailures(AiInvoicingCommon):
         self.company.income_account_id = False
         order = self._order([(product, 1)])
         log = self._queued_log(order)
-        log._ai_job_run()
+        self._run_log(log)
         self._assert_failed(log, order, "No income account for Orphan")
 
-    def test_nothing_left_to_invoice(self):
+    def test_already_invoiced_by_hand_is_covered_not_failed(self):
         order = self._order([(self.product_deliv, 2)])
         log = self._queued_log(order)
         order._create_invoices()  # a clerk invoiced it by hand meanwhile
         manual = order.invoice_ids
-        log._ai_job_run()
-        self.assertEqual(log.state, "failed")
-        self.assertIn("Nothing left to invoice", log.error)
+        self._run_log(log)
+        self.assertEqual((log.state, log.decision), ("done", "skipped"))
+        self.assertIn(f"Covered by {manual.display_name}", log.rationale)
         self.assertEqual(order.invoice_ids, manual, "no second invoice")
+        self.assertFalse(order.activity_ids, "nothing for a person to fix")
 
     def test_engine_error_rolls_back_invoice(self):
         """An error raised after the draft exists leaves no half-made invoice."""
@@ -97,9 +98,9 @@ class TestFailures(AiInvoicingCommon):
         self.company.ai_auto_post = True
         invoices_before = self.env["account.move"].search_count([])
         with patch.object(
-            type(self.env["account.move"]), "_ai_route_review", self._raise_user_error
+            type(self.env["ai.invoice.agent.draft"]), "_route", self._raise_user_error
         ):
-            log._ai_job_run()
+            self._run_log(log)
         self.assertEqual(log.state, "failed")
         self.assertIn("Broken rule", log.error)
         self.assertEqual(self.env["account.move"].search_count([]), invoices_before)
@@ -112,10 +113,10 @@ class TestFailures(AiInvoicingCommon):
             raise RuntimeError("disk on fire")
 
         with (
-            patch.object(type(self.env["account.move"]), "_ai_route_review", boom),
+            patch.object(type(self.env["ai.invoice.agent.draft"]), "_route", boom),
             mute_logger("odoo.addons.ai_invoicing.models.ai_invoice_log"),
         ):
-            result = log._ai_job_run()
+            result = self._run_log(log)
         self.assertEqual(log.state, "failed")
         self.assertIn("RuntimeError: disk on fire", log.error)
         self.assertEqual(result, log.error, "the job ends; no endless retry")
@@ -129,12 +130,12 @@ class TestFailures(AiInvoicingCommon):
         partner = self.partner_a.copy({"country_id": False, "name": "Later Ltd"})
         order = self._order([(self.product_deliv, 2)], partner=partner)
         log = self._queued_log(order)
-        log._ai_job_run()
+        self._run_log(log)
         self.assertEqual(log.state, "failed")
         partner.country_id = self.country_be
         with trap_jobs() as trap:
             log.action_retry()
-            trap.assert_jobs_count(1, only=log._ai_job_run)
+            trap.assert_jobs_count(1, only=self._job_function(log))
             trap.perform_enqueued_jobs()
         # drafted; the checks may still route it to review (the order's fiscal
         # position was computed before the country was known)

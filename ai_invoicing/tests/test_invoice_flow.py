@@ -75,14 +75,12 @@ class TestInvoiceFlow(AiInvoicingCommon):
         log = self._deliver_and_run(order.picking_ids)
         self.assertEqual(len(order.invoice_ids), 1)
         # queue_job retry of the same job: no-op
-        log._ai_job_run()
+        self._run_log(log)
         self.assertEqual(len(order.invoice_ids), 1)
         # A second job for the same picking (e.g. enqueued after the first one
         # left the pending state), run back to back: skipped, nothing created.
-        twin = self.Log.with_user(self.agent).create(
-            order._prepare_ai_log_vals("picking_done", picking=order.picking_ids)
-        )
-        twin._ai_job_run()
+        twin = self._system_log(order.picking_ids, "picking_done")
+        self._run_log(twin)
         self.assertEqual(len(order.invoice_ids), 1)
         self.assertEqual(twin.state, "done")
         self.assertEqual(twin.decision, "skipped")
@@ -91,19 +89,17 @@ class TestInvoiceFlow(AiInvoicingCommon):
     def test_database_refuses_second_invoice_for_delivery(self):
         order = self._order([(self.product_deliv, 3)])
         log = self._deliver_and_run(order.picking_ids)
-        twin = self.Log.create(
-            order._prepare_ai_log_vals("picking_done", picking=order.picking_ids)
-        )
+        twin = self._system_log(order.picking_ids, "picking_done")
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
-                twin.write({"move_id": log.move_id.id})
+                twin._system_write({"move_id": log.move_id.id})
                 twin.flush_recordset()
 
     def test_enqueue_twice_is_noop(self):
         order = self._order([(self.product_deliv, 3)])
         with trap_jobs() as trap:
             self._deliver(order.picking_ids)
-            order.picking_ids._ai_enqueue_invoice_drafts()
+            self.env["ai.invoice.agent.draft"]._enqueue(order.picking_ids, "picking_done")
             log = self.Log.search([("picking_id", "=", order.picking_ids.id)])
             self.assertEqual(len(log), 1)
             trap.assert_jobs_count(1)
@@ -115,11 +111,9 @@ class TestInvoiceFlow(AiInvoicingCommon):
         with trap_jobs():
             self._deliver(order.picking_ids)
         first = self.Log.search([("picking_id", "=", order.picking_ids.id)])
-        second = self.Log.with_user(self.agent).create(
-            order._prepare_ai_log_vals("picking_done", picking=order.picking_ids)
-        )
-        first.with_user(self.agent)._ai_job_run()
-        second.with_user(self.agent)._ai_job_run()
+        second = self._system_log(order.picking_ids, "picking_done")
+        self._run_log(first.with_user(self.agent))
+        self._run_log(second.with_user(self.agent))
         self.assertEqual(len(order.invoice_ids), 1)
         self.assertEqual(first.decision, "drafted")
         self.assertEqual(second.decision, "skipped")
@@ -135,7 +129,7 @@ class TestInvoiceFlow(AiInvoicingCommon):
             ),
             self.assertRaises(RetryableJobError),
         ):
-            log._ai_job_run()
+            self._run_log(log)
         self.assertEqual(log.state, "queued")
         self.assertFalse(order.invoice_ids)
 
@@ -189,7 +183,7 @@ class TestInvoiceFlow(AiInvoicingCommon):
             order.action_confirm()
             log = self.Log.search([("sale_order_id", "=", order.id)])
             self.assertEqual(log.trigger, "order_confirmed")
-            trap.assert_jobs_count(1, only=log._ai_job_run)
+            trap.assert_jobs_count(1, only=self._job_function(log))
             trap.perform_enqueued_jobs()
         invoice = order.invoice_ids
         self.assertEqual(invoice.invoice_line_ids.product_id, self.product_order)

@@ -27,9 +27,7 @@ class TestReviewWorkflow(AiInvoicingCommon):
 
     def _review(self, invoices, decision, reason=False, user=None):
         user = user or self.reviewer
-        action = (
-            invoices.with_user(user).with_context(ai_review_decision=decision).action_ai_review()
-        )
+        action = getattr(invoices.with_user(user), f"action_ai_{decision}")()
         wizard = Form.from_action(self.env(user=user), action)
         if reason:
             wizard.reason = reason
@@ -104,8 +102,8 @@ class TestReviewWorkflow(AiInvoicingCommon):
 
     def test_reviewer_sees_only_own_companies(self):
         company_b = self.setup_other_company(name="Company B")["company"]
-        log_b = self.env["ai.invoice.log"].create(
-            {"agent": "invoice_draft", "trigger": "manual", "company_id": company_b.id}
+        log_b = self.env["ai.invoice.log"]._system_create(
+            [{"agent": "invoice_draft", "trigger": "manual", "company_id": company_b.id}]
         )
         visible = self.env["ai.invoice.log"].with_user(self.reviewer).search([])
         self.assertNotIn(log_b, visible)

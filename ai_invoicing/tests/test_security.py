@@ -25,8 +25,8 @@ class TestSecurity(AiInvoicingCommon):
             company_id=cls.company.id,
             groups="ai_invoicing.group_ai_invoicing_user",
         )
-        cls.log_a = cls.env["ai.invoice.log"].create(
-            {"agent": "invoice_draft", "trigger": "manual", "company_id": cls.company.id}
+        cls.log_a = cls.env["ai.invoice.log"]._system_create(
+            [{"agent": "invoice_draft", "trigger": "manual", "company_id": cls.company.id}]
         )
 
     def test_other_company_cannot_read_logs(self):
@@ -38,13 +38,48 @@ class TestSecurity(AiInvoicingCommon):
             self.company,
         )
 
-    def test_plain_user_cannot_write_or_retry(self):
+    def test_audit_log_is_written_by_the_system_only(self):
+        """No user (AI user, reviewer, manager, admin) creates, edits or deletes a log over RPC."""
+        self.log_a._system_write({"state": "failed", "error": "boom", "decision": "failed"})
+        manager = new_test_user(
+            self.env, login="ai_manager", groups="ai_invoicing.group_ai_invoicing_manager"
+        )
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids = [Command.link(self.company.id)]
+        for user in (self.user_a, self.reviewer, manager, admin):
+            log = self.log_a.with_user(user).with_company(self.company)
+            log.read(["name", "state"])  # may read
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                log.write({"state": "done"})
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                log.write({"feedback": "wrong", "feedback_note": "edited over RPC"})
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                log.unlink()
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                log.create(
+                    {"agent": "invoice_draft", "trigger": "manual", "company_id": self.company.id}
+                )
+        self.assertEqual((self.log_a.state, self.log_a.error), ("failed", "boom"))
+
+    def test_retry_is_a_manager_action_checked_in_the_method(self):
+        self.log_a._system_write({"state": "failed", "error": "boom", "decision": "failed"})
+        for user in (self.user_a, self.reviewer):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.log_a.with_user(user).action_retry()
+        self.assertEqual(self.log_a.state, "failed")
+
+    def test_feedback_only_through_the_wizard(self):
+        wizard = (
+            self.env["ai.invoice.feedback.wizard"]
+            .with_user(self.user_a)
+            .create({"log_ids": self.log_a.ids, "feedback": "wrong", "note": "Wrong customer"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(self.log_a.feedback, "wrong")
+        self.assertEqual(self.log_a.feedback_user_id, self.user_a)
+        other = self.env["ai.invoice.feedback.wizard"].with_user(self.user_b)
         with self.assertRaises(AccessError):
-            self.log_a.with_user(self.user_a).write({"state": "done"})
-        with self.assertRaises(AccessError):
-            self.env["ai.invoice.log"].with_user(self.user_a).create(
-                {"agent": "invoice_draft", "trigger": "manual"}
-            )
+            other.create({"log_ids": self.log_a.ids, "feedback": "correct"}).action_confirm()
 
     def test_employee_without_group_reads_nothing(self):
         employee = new_test_user(self.env, login="ai_employee", groups="base.group_user")

@@ -20,8 +20,8 @@ class AiInvoiceFeedbackWizard(models.TransientModel):
         # Reading proves the user may see these logs (record rules apply).
         logs = self.log_ids.exists()
         logs.check_access("read")
-        # sudo: ai.invoice.log - users may not edit logs; feedback fields only.
-        logs.sudo().write(
+        # users may not edit logs: the feedback fields only, written by the system
+        logs._system_write(
             {
                 "feedback": self.feedback,
                 "feedback_note": self.note or False,

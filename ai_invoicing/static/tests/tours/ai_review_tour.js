@@ -13,7 +13,7 @@ registry.category("web_tour.tours").add("ai_invoicing_review_tour", {
         },
         {
             content: "Approve it",
-            trigger: ".o_form_statusbar button[name=action_ai_review]:contains(Approve)",
+            trigger: ".o_form_statusbar button[name=action_ai_approve]",
             run: "click",
         },
         {
@@ -28,7 +28,7 @@ registry.category("web_tour.tours").add("ai_invoicing_review_tour", {
         },
         {
             content: "The invoice is posted and no longer waits",
-            trigger: ".o_form_view:not(:has(.modal)) .o_form_statusbar:not(:has(button[name=action_ai_review]))",
+            trigger: ".o_form_view:not(:has(.modal)) .o_form_statusbar:not(:has(button[name=action_ai_approve]))",
         },
     ],
 });

@@ -1,0 +1,277 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import logging
+
+from markupsafe import Markup
+from psycopg2 import OperationalError
+
+from odoo import api, models
+from odoo.exceptions import LockError, UserError, ValidationError
+from odoo.tools import formatLang
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..services.guarded_text import guarded_complete
+from ..services.guardrails import AllowedOutput
+
+_logger = logging.getLogger(__name__)
+
+JOB_IDENTITY_PREFIX = "ai.invoice.log,"
+
+
+class AiInvoiceAgent(models.AbstractModel):
+    """The spine every agent stands on.
+
+    An agent is an AbstractModel inheriting this one, in its own file, with
+    ``_agent`` (its code on ``ai.invoice.log``), ``_prepare_log_vals(record,
+    trigger)`` for the documents it acts on, and one entry point ``_run(log)``.
+    This base owns the rest: enqueue with dedup, the job and its identity,
+    lock-or-retry, skip, fail, the source snapshot, the chatter note and the one
+    guarded path for LLM text. Each agent has one ``queue.job.function`` record
+    for its ``_job_run``.
+    """
+
+    _name = "ai.invoice.agent"
+    _description = "AI Invoicing Agent"
+    _agent = None  # the agent code written on its logs
+
+    # ------------------------------------------------------------------
+    # Enqueue
+    # ------------------------------------------------------------------
+    @api.model
+    def _enqueue(self, records, trigger):
+        """Queue one job per record, unless the same document is already queued or done."""
+        vals_list = [self._prepare_log_vals(record, trigger) for record in records]
+        if not vals_list:
+            return self.env["ai.invoice.log"]
+        seen = self._existing_keys(vals_list)
+        new_vals = []
+        for vals in vals_list:
+            key = self._dedup_key(vals)
+            if key not in seen:
+                seen.add(key)
+                new_vals.append(dict(vals, agent=self._agent, user_id=self.env.uid))
+        logs = self.env["ai.invoice.log"]._system_create(new_vals)
+        self._delay(logs)
+        return logs
+
+    @api.model
+    def _prepare_log_vals(self, record, trigger):
+        """Log values for this agent acting on ``record`` (one signature for every agent)."""
+        raise NotImplementedError
+
+    @api.model
+    def _dedup_key(self, vals):
+        """What makes two requests the same work (default: the same document)."""
+        return tuple(vals.get(fname) or False for fname in self._dedup_fields())
+
+    @api.model
+    def _dedup_fields(self):
+        return ("trigger", "sale_order_id", "picking_id", "move_id")
+
+    @api.model
+    def _existing_keys(self, vals_list):
+        """Keys of the requests already queued or done (failed ones may be queued again)."""
+        fnames = [f for f in self._dedup_fields() if f != "trigger"]
+        domain = [("agent", "=", self._agent), ("state", "!=", "failed")]
+        domain += ["|"] * (len(fnames) - 1) + [
+            (fname, "in", [v[fname] for v in vals_list if v.get(fname)]) for fname in fnames
+        ]
+        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
+        logs = self.env["ai.invoice.log"].sudo().search_fetch(domain, self._dedup_fields())
+        return {
+            self._dedup_key(
+                {
+                    fname: log[fname].id if fname != "trigger" else log[fname]
+                    for fname in self._dedup_fields()
+                }
+            )
+            for log in logs
+        }
+
+    @api.model
+    def _delay(self, logs):
+        """One queue job per log, as the technical agent user, in the log's company."""
+        agent = self.with_user(self._agent_user())
+        for log in logs:
+            # queue_job stores the uid and the allowed companies of the env
+            agent.with_company(log.company_id).with_delay(
+                description=self._job_description(log),
+                identity_key=log._job_identity(),
+            )._job_run(log)
+
+    @api.model
+    def _agent_user(self):
+        return self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False) or self.env.user
+
+    @api.model
+    def _job_description(self, log):
+        document = log._document()
+        return self.env._(
+            "AI %(agent)s for %(document)s",
+            agent=log._agent_label(),
+            document=document.display_name or log.name,
+        )
+
+    # ------------------------------------------------------------------
+    # The job
+    # ------------------------------------------------------------------
+    @api.model
+    def _job_run(self, log):
+        """Queue job of the agent: idempotent, safe to retry and to run twice."""
+        if log.state != "queued":
+            return f"{log.name} already processed ({log.state})"
+        agent = self.with_company(log.company_id)  # whoever calls, work in the log's company
+        log = log.with_env(agent.env)
+        try:
+            # one savepoint: a business failure leaves nothing half-made behind
+            with agent.env.cr.savepoint():
+                return agent._run(log)
+        except (RetryableJobError, OperationalError):
+            raise  # lock contention, serialization: queue_job retries with its pattern
+        except (UserError, ValidationError) as exc:
+            return agent._fail(log, exc.args[0] if exc.args else str(exc))
+        except Exception as exc:  # noqa: BLE001 - an unexpected error must still reach a person
+            _logger.exception("AI invoicing %s: unexpected error", log.name)
+            return agent._fail(
+                log,
+                self.env._(
+                    "Unexpected error (%(type)s: %(error)s). Nothing was created; the details are "
+                    "in the server log. Press Retry on the AI log once it is fixed.",
+                    type=type(exc).__name__,
+                    error=exc,
+                ),
+            )
+
+    @api.model
+    def _run(self, log):
+        """Do the agent's work for one queued log; return a short result text."""
+        raise NotImplementedError
+
+    @api.model
+    def _lock_or_retry(self, records, message):
+        """Serialize the jobs touching ``records``; busy: queue_job retries later."""
+        try:
+            records.lock_for_update()
+        except LockError as exc:
+            # no ``seconds``: the job function's retry pattern applies
+            raise RetryableJobError(message) from exc
+
+    # ------------------------------------------------------------------
+    # Outcomes
+    # ------------------------------------------------------------------
+    @api.model
+    def _done(self, log, vals):
+        log._system_write(dict(vals, state=vals.get("state", "done")))
+        return f"{log.name}: {log.decision} {log._document().display_name or ''}".strip()
+
+    @api.model
+    def _skip(self, log, rationale, source_data=None):
+        """Nothing to do (already done by another job): done, not a failure."""
+        log._system_write(
+            {
+                "state": "done",
+                "decision": "skipped",
+                "rationale": rationale,
+                "source_data": source_data or log.source_data,
+            }
+        )
+        return rationale
+
+    @api.model
+    def _fail(self, log, reason):
+        """A failure a person must see: failed log, chatter note and one activity."""
+        reason = str(reason)
+        _logger.info("AI invoicing %s failed: %s", log.name, reason)
+        log._system_write({"state": "failed", "error": reason, "decision": "failed"})
+        document = self._failure_document(log)
+        if document:
+            self._chatter(
+                document,
+                self.env._(
+                    "The AI agent could not act (%(log)s): %(reason)s",
+                    log=log._get_html_link(),
+                    reason=reason,
+                ),
+            )
+            document.activity_schedule(
+                "ai_invoicing.mail_activity_type_ai_failure",
+                summary=self.env._("AI invoicing failed: fix and retry"),
+                note=Markup("<p>%s</p><p>%s</p>")
+                % (reason, self.env._("Fix the data, then press Retry on the AI log.")),
+                user_id=log.company_id._ai_responsible_user(document).id,
+            )
+        return reason
+
+    @api.model
+    def _failure_document(self, log):
+        """Where a failure is shown to a person (chatter note and activity)."""
+        return log._document()
+
+    @api.model
+    def _chatter(self, record, body):
+        """An internal note without notification fan-out (cheap in a batch of jobs)."""
+        record._message_log(body=Markup("%s") % body)
+
+    # ------------------------------------------------------------------
+    # Source snapshot and guarded LLM text
+    # ------------------------------------------------------------------
+    @api.model
+    def _snapshot_invoice(self, invoice):
+        """JSON snapshot of an invoice as the decision saw it (no secrets, no bank data)."""
+        return {
+            "id": invoice.id,
+            "name": invoice.name,
+            "journal": invoice.journal_id.code,
+            "currency": invoice.currency_id.name,
+            "amount_untaxed": invoice.amount_untaxed,
+            "amount_tax": invoice.amount_tax,
+            "amount_total": invoice.amount_total,
+            "amount_total_company": abs(invoice.amount_total_signed),
+            "lines": [
+                {
+                    "product": line.product_id.display_name,
+                    "quantity": line.quantity,
+                    "uom": line.product_uom_id.name,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "taxes": line.tax_ids.mapped("name"),
+                    "subtotal": line.price_subtotal,
+                }
+                for line in invoice._ai_product_lines()
+            ],
+        }
+
+    @api.model
+    def _money(self, amount, currency):
+        """An amount as the UI shows it (``$ 13,800.00``)."""
+        return formatLang(self.env, amount, currency_obj=currency)
+
+    @api.model
+    def _allowed_invoice_output(self, invoice, urls=()):
+        """What an LLM text about ``invoice`` may quote: its figures and Odoo's links."""
+        lines = invoice._ai_product_lines()
+        amounts = {invoice.amount_total, invoice.amount_untaxed, invoice.amount_tax}
+        amounts |= set(lines.mapped("price_subtotal")) | set(lines.mapped("price_total"))
+        amounts |= set(lines.mapped("price_unit")) | set(lines.mapped("quantity"))
+        amounts.discard(0.0)  # "0.00" is never a figure worth quoting; often a smuggled one
+        texts = {f"{amount:,.2f}" for amount in amounts} | {f"{amount:.2f}" for amount in amounts}
+        texts |= {self._money(amount, invoice.currency_id) for amount in amounts}
+        return AllowedOutput(
+            amounts=frozenset(texts),
+            urls=frozenset({invoice.get_base_url(), *urls}),
+        )
+
+    @api.model
+    def _guarded_text(self, company, spec, facts, untrusted, allowed, fallback):
+        """The one call site of the LLM: every agent text goes through the guardrails."""
+        gateway = company._ai_llm_gateway()
+        return guarded_complete(
+            gateway,
+            spec,
+            facts,
+            untrusted,
+            allowed,
+            fallback,
+            budget=company._ai_llm_budget() if gateway else None,
+            allow_contact=company.ai_llm_share_contact,
+        )

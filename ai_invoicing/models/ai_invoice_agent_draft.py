@@ -1,0 +1,395 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html2plaintext
+
+from ..services import checks
+from ..services.checks import Finding
+from ..services.prompts import INVOICE_NARRATIVE
+from ..services.review_routing import decide_review
+from ..services.templates import fallback_invoice_narrative
+
+
+class AiInvoiceAgentDraft(models.AbstractModel):
+    """Drafts the customer invoice of a validated delivery or a confirmed order.
+
+    Every figure comes from ``sale.order._create_invoices``; the agent checks the
+    draft, narrates it through the guarded path, routes it to review or posts it.
+    """
+
+    _name = "ai.invoice.agent.draft"
+    _inherit = "ai.invoice.agent"
+    _description = "AI Invoicing Agent: Invoice Drafting"
+    _agent = "invoice_draft"
+
+    @api.model
+    def _prepare_log_vals(self, record, trigger):
+        """``record`` is the validated delivery or the confirmed order."""
+        picking = record if record._name == "stock.picking" else record.browse()
+        order = picking.sale_id if picking else record
+        return {
+            "trigger": trigger,
+            "company_id": order.company_id.id,
+            "sale_order_id": order.id,
+            "picking_id": picking.id,
+            "partner_id": order.partner_id.id,
+            "currency_id": order.currency_id.id,
+        }
+
+    @api.model
+    def _dedup_fields(self):
+        return ("trigger", "sale_order_id", "picking_id")
+
+    @api.model
+    def _failure_document(self, log):
+        # the order is where a salesperson or a clerk can fix what blocks invoicing
+        return log.sale_order_id or log.picking_id
+
+    @api.model
+    def _dedup_key(self, vals):
+        if vals.get("picking_id"):
+            return ("picking", vals["picking_id"])
+        return (vals["trigger"], vals["sale_order_id"])
+
+    # ------------------------------------------------------------------
+    # Run
+    # ------------------------------------------------------------------
+    @api.model
+    def _run(self, log):
+        order = log.sale_order_id
+        if not order:
+            raise UserError(self.env._("The log has no sale order to invoice."))
+        # Every job touching this order waits for the others: two deliveries of
+        # one order, or a confirmation and a delivery, never invoice in parallel.
+        self._lock_or_retry(
+            order,
+            self.env._("Sale order %(order)s is being invoiced by another job.", order=order.name),
+        )
+        blocker = self._blocker(order)
+        if blocker:
+            raise UserError(blocker)
+        invoice = self._create_invoice(order)
+        if not invoice:
+            covering = self._covering_invoices(log)
+            if covering:
+                return self._skip_covered(log, covering)
+            raise UserError(
+                self.env._(
+                    "Nothing left to invoice on %(order)s: every delivered or ordered quantity "
+                    "is already on an invoice.",
+                    order=order.name,
+                )
+            )
+        return self._finalize(log, invoice)
+
+    @api.model
+    def _create_invoice(self, order):
+        """Draft the invoice with sale's own ``_create_invoices``.
+
+        Delivered quantities, pricelist prices, discounts, fiscal position taxes,
+        payment terms and shipping lines all come from Odoo.
+        """
+        journal = order.company_id._ai_get_invoice_journal()
+        # context, not an argument: _create_invoices calls _prepare_invoice itself
+        invoices = order.with_context(
+            raise_if_nothing_to_invoice=False, ai_invoice_journal_id=journal.id
+        )._create_invoices(grouped=True)
+        return invoices[:1]
+
+    @api.model
+    def _covering_invoices(self, log):
+        """Invoices that already cover this delivery or confirmation (another job met it)."""
+        if log.picking_id:
+            sale_lines = log.picking_id.move_ids.sale_line_id
+        else:
+            sale_lines = log.sale_order_id.order_line.filtered(
+                lambda line: line.product_id.invoice_policy == "order"
+            )
+        return sale_lines.invoice_lines.move_id.filtered(
+            lambda move: move.state != "cancel" and move.move_type == "out_invoice"
+        ).sorted("id", reverse=True)
+
+    @api.model
+    def _skip_covered(self, log, covering):
+        return self._skip(
+            log,
+            self.env._(
+                "Covered by %(invoices)s: another job invoiced %(document)s with it; nothing "
+                "was created.",
+                invoices=", ".join(covering.mapped("display_name")),
+                document=log._document().display_name,
+            ),
+            source_data={"covered_by": covering.ids, "trigger": log.trigger},
+        )
+
+    @api.model
+    def _finalize(self, log, invoice):
+        """Check, narrate, route and log one freshly drafted invoice."""
+        source_key = f"picking:{log.picking_id.id}" if log.picking_id else None
+        findings = self.env["account.move.ai.checks"]._run(invoice, source_key)
+        invoice.ai_check_findings = checks.findings_to_json(findings)
+        narrative = self._narrate(log, invoice)
+        note = narrative.data.customer_note
+        if note:
+            invoice.narration = Markup("<p>%s</p>%s") % (note, invoice.narration or "")
+        routing = self._route(invoice, narrative.flags, findings)
+        review = routing["review_required"]
+        decision = self._post_or_hold(invoice, routing)
+        if decision == "held_for_review" and not review:  # automatic posting failed
+            review = True
+            routing["reasons"] = [invoice.ai_review_reason]
+        result = self._done(
+            log,
+            {
+                "move_id": invoice.id,
+                "partner_id": invoice.partner_id.id,
+                "currency_id": invoice.currency_id.id,
+                "amount_total": invoice.amount_total,
+                "state": "needs_review" if review else "done",
+                "decision": decision,
+                "review_required": review,
+                "review_reason": "\n".join(routing["reasons"]) or False,
+                "rationale": narrative.data.rationale,
+                "flags": [flag.model_dump() for flag in narrative.flags],
+                "findings": invoice.ai_check_findings,
+                "source_data": self._snapshot(log, invoice, routing),
+                **narrative.log_vals(),
+            },
+        )
+        self._post_chatter(log, invoice)
+        if decision == "posted":
+            self.env["ai.invoice.agent.delivery"]._enqueue(invoice, log.trigger)
+        return result
+
+    # ------------------------------------------------------------------
+    # Blockers: plain reasons not to invoice an order (each returns text or None)
+    # ------------------------------------------------------------------
+    @api.model
+    def _blocker(self, order):
+        for blocker in (
+            self._blocker_state,
+            self._blocker_partner,
+            self._blocker_currency_rate,
+            self._blocker_income_accounts,
+        ):
+            reason = blocker(order)
+            if reason:
+                return reason
+        return None
+
+    @api.model
+    def _blocker_state(self, order):
+        if order.state == "cancel":
+            return self.env._(
+                "Sale order %(order)s is cancelled, so it is not invoiced.", order=order.name
+            )
+        if order.state != "sale":
+            return self.env._(
+                "Sale order %(order)s is not confirmed; confirm it before invoicing.",
+                order=order.name,
+            )
+        auto_lock = self.env["res.groups"]._is_feature_enabled("sale.group_auto_done_setting")
+        if order.locked and not auto_lock:
+            return self.env._(
+                "Sale order %(order)s is locked. Unlock it if it should be invoiced, then "
+                "press Retry on the AI log.",
+                order=order.name,
+            )
+        return None
+
+    @api.model
+    def _blocker_partner(self, order):
+        partner = order.partner_invoice_id
+        if not partner.country_id:
+            return self.env._(
+                "Customer %(partner)s has no country, so taxes and fiscal position cannot be "
+                "checked. Set the country on the customer, then press Retry on the AI log.",
+                partner=partner.display_name,
+            )
+        return None
+
+    @api.model
+    def _blocker_currency_rate(self, order):
+        currency, company = order.currency_id, order.company_id
+        if currency == company.currency_id:
+            return None
+        date = fields.Date.context_today(self)
+        has_rate = self.env["res.currency.rate"].search_count(
+            [
+                ("currency_id", "=", currency.id),
+                ("name", "<=", date),
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "in", company.parent_ids.ids),
+            ],
+            limit=1,
+        )
+        if not has_rate:
+            return self.env._(
+                "Currency %(currency)s has no exchange rate on or before %(date)s. Add one in "
+                "Invoicing > Configuration > Currencies, then press Retry on the AI log.",
+                currency=currency.name,
+                date=date,
+            )
+        return None
+
+    @api.model
+    def _blocker_income_accounts(self, order):
+        lines = order.order_line.filtered(
+            lambda line: not line.display_type and line.qty_to_invoice and line.product_id
+        )
+        fpos = order.fiscal_position_id
+        missing = lines.product_id.filtered(
+            lambda product: (
+                not product.product_tmpl_id.get_product_accounts(fiscal_pos=fpos)["income"]
+            )
+        )
+        if missing:
+            return self.env._(
+                "No income account for %(products)s. Set one on the product or its category "
+                "(Accounting tab), then press Retry on the AI log.",
+                products=", ".join(missing.mapped("display_name")),
+            )
+        return None
+
+    # ------------------------------------------------------------------
+    # Narrative (LLM or template, through the guarded path; never numbers)
+    # ------------------------------------------------------------------
+    @api.model
+    def _narrate(self, log, invoice):
+        lines = invoice._ai_product_lines()
+        facts = {
+            "order_name": log.sale_order_id.name,
+            "partner_name": invoice.partner_id.commercial_partner_id.name,
+            "amount_total": self._money(invoice.amount_total, invoice.currency_id),
+            "currency": invoice.currency_id.name,
+            "picking_names": log.picking_id.mapped("name"),
+            "line_count": len(lines),
+            "trigger": log.trigger,
+            "invoice_date_due": str(invoice.invoice_date_due or ""),
+            "payment_term": invoice.invoice_payment_term_id.name or "",
+            "products": lines.mapped("product_id.display_name"),
+        }
+        order = log.sale_order_id
+        untrusted = {  # customer-written: quoted data, never instructions
+            "partner_name": invoice.partner_id.name or "",
+            "client_order_ref": order.client_order_ref or "",
+            "order_note": html2plaintext(order.note or ""),
+        }
+        return self._guarded_text(
+            invoice.company_id,
+            INVOICE_NARRATIVE,
+            facts,
+            untrusted,
+            self._allowed_invoice_output(invoice),
+            fallback_invoice_narrative,
+        )
+
+    # ------------------------------------------------------------------
+    # Routing: review, post or leave draft
+    # ------------------------------------------------------------------
+    @api.model
+    def _route(self, invoice, flags, findings):
+        """Decide whether a human must look at this draft, and why."""
+        company = invoice.company_id
+        findings = list(findings) + [
+            Finding(code=flag.code, severity=flag.severity, message=flag.message, check="ai_flag")
+            for flag in flags
+        ]
+        amount_company = abs(invoice.amount_total_signed)
+        decision = decide_review(
+            amount_company=amount_company,
+            threshold=company.ai_review_threshold,
+            is_new_customer=company.ai_review_new_customers and self._is_new_customer(invoice),
+            review_new_customers=company.ai_review_new_customers,
+            findings=findings,
+            currency_symbol=company.currency_id.symbol or "",
+        )
+        return {
+            "review_required": decision.review_required,
+            "reasons": list(decision.reasons),
+            "threshold": company.ai_review_threshold,
+            "amount_company": amount_company,
+            "auto_post": company.ai_auto_post,
+        }
+
+    @api.model
+    def _is_new_customer(self, invoice):
+        return not self.env["account.move"].search_count(
+            [
+                ("id", "!=", invoice.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("commercial_partner_id", "=", invoice.commercial_partner_id.id),
+                ("company_id", "=", invoice.company_id.id),
+            ],
+            limit=1,
+        )
+
+    @api.model
+    def _post_or_hold(self, invoice, routing):
+        """Hold for review, post when the company allows it, or leave draft: the decision."""
+        if routing["review_required"]:
+            invoice._ai_hold_for_review("\n".join(routing["reasons"]))
+            return "held_for_review"
+        if not invoice.company_id.ai_auto_post:
+            return "drafted"
+        try:
+            with self.env.cr.savepoint():
+                invoice.action_post()
+        except (UserError, ValidationError) as exc:
+            invoice._ai_hold_for_review(
+                self.env._(
+                    "Automatic posting failed: %(error)s", error=exc.args[0] if exc.args else exc
+                )
+            )
+            return "held_for_review"
+        return "posted"
+
+    # ------------------------------------------------------------------
+    # Snapshot and chatter
+    # ------------------------------------------------------------------
+    @api.model
+    def _snapshot(self, log, invoice, routing):
+        order = log.sale_order_id
+        return {
+            "trigger": log.trigger,
+            "sale_order": {
+                "id": order.id,
+                "name": order.name,
+                "client_order_ref": order.client_order_ref or None,
+                "pricelist": order.pricelist_id.display_name or None,
+                "payment_term": order.payment_term_id.display_name or None,
+                "fiscal_position": order.fiscal_position_id.display_name or None,
+            },
+            "picking": {"id": log.picking_id.id, "name": log.picking_id.name}
+            if log.picking_id
+            else None,
+            "invoice": self._snapshot_invoice(invoice),
+            "routing": routing,
+        }
+
+    @api.model
+    def _post_chatter(self, log, invoice):
+        self._chatter(
+            log.sale_order_id,
+            self.env._(
+                "Invoice %(invoice)s drafted by the AI agent (%(log)s), triggered by %(user)s.",
+                invoice=invoice._get_html_link(),
+                log=log._get_html_link(),
+                user=log.user_id.name or "",
+            ),
+        )
+        self._chatter(
+            invoice,
+            self.env._(
+                "Drafted by the AI agent from %(document)s (%(log)s). %(outcome)s",
+                document=(log.picking_id or log.sale_order_id)._get_html_link(),
+                log=log._get_html_link(),
+                outcome=log.review_reason
+                and self.env._("Held for review: %(reason)s", reason=log.review_reason)
+                or "",
+            ),
+        )

@@ -1,0 +1,140 @@
+"""The one guarded path for every LLM text a customer or a user reads.
+
+Each agent text type (invoice note and rationale, e-mail opening, and the texts
+of agents to come) is produced by ``guarded_complete``:
+
+1. input minimisation (no bank data, no secrets, contact details only when allowed);
+2. customer-written text only as quoted data, scanned for injection attempts;
+3. the answer validated by its pydantic schema (in the gateway);
+4. every string of the answer (risk flag messages included) checked by
+   ``guardrails.check_output``: a figure Odoo did not compute, a link Odoo did not
+   generate, a bank account, an e-mail or phone number not in the facts, or
+   instruction-like text discards the answer — the template is used and a flag raised.
+
+It never raises for LLM problems and never lets an unchecked LLM string out.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from .budget import Budget
+from .guardrails import AllowedOutput, check_output, injection_flags, minimize_payload
+from .llm_client import LLMGateway, LLMResult
+from .llm_schemas import RiskFlag
+from .prompts import PromptSpec
+
+Fallback = Callable[[dict, list[RiskFlag]], BaseModel]
+
+
+@dataclass
+class GuardedOutcome:
+    data: BaseModel  # the checked LLM answer, or the template's
+    flags: list[RiskFlag] = field(default_factory=list)
+    llm: LLMResult | None = None
+    fallback_used: bool = True
+    fallback_reason: str | None = None
+
+    def log_vals(self) -> dict:
+        """Observability values for an ``ai.invoice.log`` (no text, no secret)."""
+        llm = self.llm
+        vals = {
+            "llm_called": bool(llm and llm.attempts),
+            "llm_fallback": self.fallback_used,
+            "llm_error": self.fallback_reason or False,
+        }
+        if llm:
+            vals.update(
+                llm_model=llm.model,
+                prompt_version=llm.prompt_version,
+                prompt_tokens=llm.prompt_tokens,
+                completion_tokens=llm.completion_tokens,
+                latency_ms=llm.latency_ms,
+            )
+        return vals
+
+
+def merge_flags(*groups: list[RiskFlag]) -> list[RiskFlag]:
+    """Union of flags, first occurrence kept; nothing is ever removed."""
+    seen, merged = set(), []
+    for flag in (flag for group in groups for flag in group):
+        key = (flag.code, flag.message)
+        if key not in seen:
+            seen.add(key)
+            merged.append(flag)
+    return merged
+
+
+def _strings(value) -> list[str]:
+    """Every string in a dumped answer, however deeply nested."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def _safe_llm_flags(answer: BaseModel, allowed: AllowedOutput) -> list[RiskFlag]:
+    """The LLM's own risk flags; a flag whose wording fails the checks keeps its code only."""
+    safe = []
+    for flag in getattr(answer, "risk_flags", None) or []:
+        if check_output([flag.message], allowed):
+            flag = RiskFlag(
+                code=flag.code,
+                severity=flag.severity,
+                message=f"The AI raised '{flag.code}'; its wording was withheld by the guardrails.",
+            )
+        safe.append(flag)
+    return safe
+
+
+def guarded_complete(
+    gateway: LLMGateway | None,
+    spec: PromptSpec,
+    facts: dict,
+    untrusted: dict[str, str],
+    allowed: AllowedOutput,
+    fallback: Fallback,
+    budget: Budget | None = None,
+    allow_contact: bool = False,
+) -> GuardedOutcome:
+    """A checked answer for ``spec``, or the template with the reason and flags."""
+    rule_flags = injection_flags(untrusted)
+    facts = minimize_payload(facts, allow_contact=allow_contact)
+    untrusted = minimize_payload(untrusted, allow_contact=allow_contact)
+    if not allowed.facts_text:
+        allowed = AllowedOutput(
+            amounts=allowed.amounts,
+            urls=allowed.urls,
+            facts_text=json.dumps(facts, ensure_ascii=False, default=str),
+        )
+    if gateway is None:
+        return GuardedOutcome(
+            data=fallback(facts, rule_flags),
+            flags=rule_flags,
+            fallback_reason="LLM disabled (rules-only mode).",
+        )
+    result = gateway.complete(spec, facts, untrusted, budget=budget)
+    answer = result.data
+    if answer is None:
+        return GuardedOutcome(
+            data=fallback(facts, rule_flags),
+            flags=rule_flags,
+            llm=result,
+            fallback_reason=result.error,
+        )
+    dumped = answer.model_dump(exclude={"risk_flags"})
+    guard_flags = check_output(_strings(dumped), allowed)
+    flags = merge_flags(rule_flags, _safe_llm_flags(answer, allowed), guard_flags)
+    if guard_flags:
+        return GuardedOutcome(
+            data=fallback(facts, flags),
+            flags=flags,
+            llm=result,
+            fallback_reason=guard_flags[0].message,
+        )
+    return GuardedOutcome(data=answer, flags=flags, llm=result, fallback_used=False)
