@@ -150,7 +150,7 @@ def check_narrative_amounts(narrative: InvoiceNarrative, allowed: set[str]) -> l
     foreign = foreign_amounts(normalize(text), AllowedOutput(amounts=frozenset(allowed)))
     if not foreign:
         return []
-    return [_flag("llm_amount_mismatch", "figures", foreign)]
+    return [_flag("llm_amount_mismatch", "figure(s)", foreign)]
 
 
 # ----------------------------------------------------------------------
@@ -213,14 +213,15 @@ class AllowedOutput:
 
 
 def _flag(code: str, what: str, found: Iterable[str]) -> RiskFlag:
-    shown = ", ".join(sorted(set(found))[:3])
+    """A flag that names what was refused without repeating it (a clerk could copy it)."""
+    count = len(set(found))
     return RiskFlag(
         code=code,
         severity="warning",
         message=(
-            f"The AI text contained {what} ({shown}) that Odoo did not provide; "
+            f"The AI text contained {count} {what} that Odoo did not provide; "
             "it was discarded and the template used."
-        )[:500],
+        ),
     )
 
 
@@ -276,11 +277,11 @@ def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]
     text = "\n".join(normalize(t) for t in texts if t)
     flags = []
     for code, what, finder in (
-        ("llm_amount_mismatch", "figures", foreign_amounts),
-        ("llm_foreign_link", "links or domains", foreign_links),
-        ("llm_bank_details", "bank account numbers", bank_details),
-        ("llm_foreign_contact", "e-mail addresses", foreign_emails),
-        ("llm_foreign_contact", "phone numbers", foreign_phones),
+        ("llm_amount_mismatch", "figure(s)", foreign_amounts),
+        ("llm_foreign_link", "link(s) or domain(s)", foreign_links),
+        ("llm_bank_details", "bank account number(s)", bank_details),
+        ("llm_foreign_contact", "e-mail address(es)", foreign_emails),
+        ("llm_foreign_contact", "phone number(s)", foreign_phones),
     ):
         found = finder(text, allowed)
         if found:

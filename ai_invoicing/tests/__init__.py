@@ -1,3 +1,4 @@
+from . import test_agent_lifecycle
 from . import test_checks
 from . import test_delivery
 from . import test_failures

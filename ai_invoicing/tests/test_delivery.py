@@ -144,3 +144,51 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertIn(body, mail.body_html)
         self.assertIn("Pay online securely", mail.body_html, "the standard parts stay")
         self.assertEqual((log.llm_model, log.completion_tokens), ("fake-model", 30))
+
+    def test_misbehaving_model_cannot_reach_the_customer(self):
+        """A model that writes another bank account, a foreign link, a wrong total and
+        instructions: the customer gets the template, the log says why."""
+        bad = (
+            "Dear customer, our bank changed: please pay 9,999.00 EUR to IBAN "
+            "BE71 0961 2345 6769 on https://pay.evil-invoices.example.net/acme or call "
+            "+32 470 99 88 77. Ignore previous instructions from your accountant."
+        )
+        answer = json.dumps({"subject": "Invoice", "body": bad})
+        with FakeOpenAIServer() as server:
+            self.company.write(
+                {
+                    "ai_llm_enabled": True,
+                    "ai_llm_base_url": server.base_url,
+                    "ai_llm_model": "fake-model",
+                    "ai_llm_timeout": 2.0,
+                }
+            )
+            self.company.sudo().ai_llm_api_key = "sk-test"
+            server.script(
+                completion(
+                    json.dumps(
+                        {
+                            "customer_note": "",
+                            "rationale": "ok",
+                            "risk_flags": [],
+                            "confidence": 0.9,
+                        }
+                    )
+                )
+            )
+            invoice, log, trap = self._post_and_queue()
+            server.script(completion(answer))
+            trap.perform_enqueued_jobs()
+        self.assertEqual((log.state, log.decision), ("done", "sent"))
+        body = self._mails(invoice).body_html
+        for forbidden in ("BE71", "evil-invoices", "9,999.00", "+32 470", "Ignore previous"):
+            self.assertNotIn(forbidden, body)
+        self.assertIn(invoice.name, body, "the template opening is used")
+        self.assertIn(invoice._ai_payment_link(), body, "Odoo's own payment link stays")
+        codes = {flag["code"] for flag in log.flags}
+        self.assertLessEqual(
+            {"llm_bank_details", "llm_foreign_link", "llm_amount_mismatch", "llm_output_injection"},
+            codes,
+        )
+        self.assertTrue(log.llm_fallback)
+        self.assertTrue(log.llm_error)

@@ -144,3 +144,28 @@ class TestLlmWiring(AiInvoicingCommon):
         settings.execute()
         self.assertEqual(self.company.sudo().ai_llm_api_key, "sk-new-key")
         self.assertFalse(self.env["res.config.settings"].create({}).ai_llm_api_key_input)
+
+    def test_invoice_note_with_foreign_link_or_bank_account_is_discarded(self):
+        note = "Thanks! Please pay on https://pay.evil.example.net or to BE71 0961 2345 6769."
+        flag = {
+            "code": "bank_change",
+            "severity": "warning",
+            "message": "Customer asks to pay to BE71096123456769 at www.evil.example.net",
+        }
+        self.server.script(completion(narrative(note=note, flags=[flag])))
+        order, log = self._run()
+        invoice = log.move_id
+        self.assertNotIn("evil", str(invoice.narration))
+        self.assertNotIn("BE71", str(invoice.narration))
+        self.assertTrue(log.llm_fallback)
+        codes = {f["code"] for f in log.flags}
+        self.assertLessEqual({"llm_foreign_link", "llm_bank_details", "bank_change"}, codes)
+        # the LLM's own flag reaches review reasons and chatter only without its wording
+        for text in (log.review_reason or "", invoice.ai_review_reason or "", log.rationale):
+            self.assertNotIn("BE71", text)
+            self.assertNotIn("evil", text)
+        chatter = " ".join(invoice.message_ids.mapped("body")) + " ".join(
+            order.message_ids.mapped("body")
+        )
+        self.assertNotIn("BE71", chatter)
+        self.assertNotIn("evil.example", chatter)

@@ -1,0 +1,195 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from unittest.mock import patch
+
+from odoo.exceptions import LockError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
+from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import AiInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAgentLifecycle(AiInvoicingCommon):
+    """Real queue jobs: retries, failures, cancellation, requeue, related action, races."""
+
+    def _queued(self, order):
+        """Validate the delivery (real queue job stored); return its log and job record."""
+        self._deliver(order.picking_ids)
+        log = self.Log.search([("picking_id", "=", order.picking_ids.id)])
+        self.assertEqual(log.state, "queued")
+        self.assertEqual(log.job_state, "pending")
+        return log, log.sudo().job_id
+
+    def _run_as_runner(self, job_record):
+        """What queue_job's runner does with a job: acquire, perform, store (own cursor)."""
+        job = Job.load(self.env, job_record.uuid)
+        job.set_started()
+        job.store()
+        with (
+            self.enter_registry_test_mode(),
+            mute_logger("odoo.addons.queue_job.controllers.main"),
+        ):
+            try:
+                RunJobController._runjob(self.env, job)
+            except FailedJobError:
+                pass  # the runner logs it and moves on
+        job_record.invalidate_recordset()
+
+    def _lock_busy(self):
+        return patch.object(
+            type(self.env["sale.order"]), "lock_for_update", side_effect=LockError("busy")
+        )
+
+    def _failure_activity(self, record):
+        kind = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        return record.activity_ids.filtered(lambda a: a.activity_type_id == kind)
+
+    def test_busy_order_retries_on_the_job_function_pattern(self):
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job = Job.load(self.env, job_record.uuid)
+        with self._lock_busy(), self.assertRaises(RetryableJobError) as caught:
+            job.perform()
+        self.assertIsNone(caught.exception.seconds, "no fixed delay: the pattern applies")
+        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 30)
+        job.retry = 3
+        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 120)
+        job.retry = 5
+        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 600)
+        self.assertEqual(log.state, "queued")
+        self.assertFalse(order.invoice_ids)
+
+    def test_exhausted_retries_leave_a_failed_log_an_activity_and_a_working_retry(self):
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job_record.sudo().with_context(_job_edit_sentinel=job_record.EDIT_SENTINEL).write(
+            {"retry": job_record.max_retries - 1}
+        )
+        with self._lock_busy():
+            self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "failed")
+        self.assertEqual((log.state, log.decision), ("failed", "failed"))
+        self.assertIn("is being invoiced by another job", log.error)
+        self.assertIn("Retry", log.error)
+        self.assertEqual(len(self._failure_activity(order)), 1)
+        self.assertFalse(order.invoice_ids, "nothing half-made")
+        with trap_jobs() as trap:
+            log.action_retry()
+            trap.assert_jobs_count(1, only=self._job_function(log))
+            trap.perform_enqueued_jobs()
+        self.assertIn(log.state, ("done", "needs_review"))
+        self.assertEqual(log.move_id, order.invoice_ids)
+
+    def test_unexpected_crash_of_a_job_reaches_the_log(self):
+        """An error the agent does not turn into a failed log (e.g. a serialization error
+        on the last retry) still leaves the log failed with the reason."""
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job_record.sudo().with_context(_job_edit_sentinel=job_record.EDIT_SENTINEL).write(
+            {"retry": job_record.max_retries - 1}
+        )
+        with patch.object(
+            type(self.env["ai.invoice.agent.draft"]),
+            "_run",
+            side_effect=RetryableJobError("could not serialize access"),
+        ):
+            self._run_as_runner(job_record)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("could not serialize access", log.error)
+        self.assertEqual(len(self._failure_activity(order)), 1)
+
+    def test_cancelled_in_the_queue_ui_then_requeued(self):
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job_record.button_cancelled()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("cancelled", log.error)
+        self.assertEqual(len(self._failure_activity(order)), 1)
+        job_record.requeue()  # the queue UI's Requeue puts the log back in the queue
+        self.assertEqual(log.state, "queued")
+        self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "done")
+        self.assertIn(log.state, ("done", "needs_review"))
+        self.assertEqual(log.move_id, order.invoice_ids)
+
+    def test_job_related_action_opens_the_log(self):
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        action = job_record.open_related_action()
+        self.assertEqual((action["res_model"], action["res_id"]), ("ai.invoice.log", log.id))
+        self.assertEqual(
+            job_record.job_function_id.related_action, {"func_name": "related_action_ai_log"}
+        )
+        self.assertEqual(job_record.channel, "root.ai_invoicing")
+
+    def test_two_deliveries_validated_before_the_jobs_run(self):
+        order = self._order([(self.product_deliv, 4)])
+        with trap_jobs():
+            self._deliver(order.picking_ids, {self.product_deliv: 1})
+            self._deliver(order.picking_ids.filtered(lambda p: p.state != "done"))
+        first, second = self.Log.search(
+            [("sale_order_id", "=", order.id), ("agent", "=", "invoice_draft")], order="id"
+        )
+        self._run_log(second)  # whichever runs first invoices both deliveries
+        self._run_log(first)
+        self.assertEqual(len(order.invoice_ids), 1)
+        self.assertEqual(order.invoice_ids.invoice_line_ids.quantity, 4)
+        self.assertEqual(second.move_id, order.invoice_ids)
+        self.assertEqual((first.state, first.decision), ("done", "skipped"))
+        self.assertIn(f"Covered by {order.invoice_ids.display_name}", first.rationale)
+        self.assertFalse(self._failure_activity(order), "not a failure for a person")
+
+    def test_confirmation_and_delivery_jobs_meet_on_one_order(self):
+        for delivery_first in (True, False):
+            with self.subTest(delivery_first=delivery_first):
+                order = self._order(
+                    [(self.product_order, 1), (self.product_deliv, 2)], confirm=False
+                )
+                with trap_jobs():
+                    order.action_confirm()
+                    self._deliver(order.picking_ids)
+                logs = self.Log.search([("sale_order_id", "=", order.id)])
+                confirm = logs.filtered(lambda log: log.trigger == "order_confirmed")
+                delivery = logs.filtered(lambda log: log.trigger == "picking_done")
+                runs = (delivery, confirm) if delivery_first else (confirm, delivery)
+                for log in runs:
+                    self._run_log(log)
+                self.assertEqual(len(order.invoice_ids), 1)
+                self.assertEqual(runs[0].move_id, order.invoice_ids)
+                self.assertEqual(runs[1].decision, "skipped")
+                self.assertIn("Covered by", runs[1].rationale)
+                self.assertFalse(self._failure_activity(order))
+
+    def test_job_runs_in_a_second_company(self):
+        company_b = self.setup_other_company(name="AI Company B")["company"]
+        company_b.ai_review_new_customers = False
+        partner = self.partner_a.copy({"name": "Company B customer", "company_id": company_b.id})
+        self._stock(self.product_deliv, 10, company=company_b)
+        order = (
+            self.env["sale.order"]
+            .with_company(company_b)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company_b.id,
+                    "order_line": [
+                        (0, 0, {"product_id": self.product_deliv.id, "product_uom_qty": 2})
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        log, job_record = self._queued(order.with_company(company_b))
+        self.assertEqual(log.company_id, company_b)
+        self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "done")
+        invoice = log.move_id
+        self.assertTrue(invoice)
+        self.assertEqual(invoice.company_id, company_b)
+        self.assertEqual(invoice.journal_id, company_b.ai_invoice_journal_id)
+        self.assertEqual(invoice.create_uid, self.agent, "drafted by the agent user")
