@@ -64,7 +64,13 @@ class InvoiceKey:
     date: date
     origin: str | None = None
     ref: str | None = None
-    source: str | None = None  # e.g. the delivery it invoices: different sources are no twins
+    source: str | None = None  # e.g. the delivery it invoices ("picking:12")
+    # The sale order(s) it bills (e.g. "S00042"): only deliveries of the SAME order are exempt
+    # from the duplicate rule. Unknown (None) on both sides: the origin stands in for it.
+    sale_order: str | None = None
+    # line_signature() of its product lines: two invoices for different goods are no twins.
+    line_signature: tuple | None = None
+    amount_display: str | None = None  # amount_total preformatted by the caller, e.g. "€ 1,210.00"
 
 
 # ---------------------------------------------------------------------------
@@ -280,9 +286,41 @@ def check_prices(
 # ---------------------------------------------------------------------------
 # Duplicates, unusual amounts
 # ---------------------------------------------------------------------------
+def line_signature(rows: Iterable[tuple]) -> tuple:
+    """Order-independent signature of an invoice's lines, for ``InvoiceKey.line_signature``.
+
+    ``rows`` are ``(product_id, quantity, price_unit, discount_pct)`` tuples (any hashable
+    values); floats are rounded so that 10.0 and 10.000000001 match.
+    """
+
+    def norm(value):
+        return round(value, 6) if isinstance(value, float) else value
+
+    return tuple(sorted(tuple(norm(v) for v in row) for row in rows))
+
+
+def _same_order(a: InvoiceKey, b: InvoiceKey) -> bool:
+    if a.sale_order or b.sale_order:
+        return a.sale_order == b.sale_order
+    return bool(a.origin) and a.origin == b.origin
+
+
+def _is_partial_delivery(a: InvoiceKey, b: InvoiceKey) -> bool:
+    """Two different deliveries of the same order may well cost the same: not twins."""
+    return bool(a.source and b.source and a.source != b.source and _same_order(a, b))
+
+
 def check_duplicates(
     candidate: InvoiceKey, others: Sequence[InvoiceKey], window_days: int
 ) -> list[Finding]:
+    """Another invoice for the same customer, currency and total within the window that shares
+    the origin or the customer reference.
+
+    Exempt: different deliveries of the same order, and invoices whose known line signatures
+    differ (a reorder of other goods that happens to cost the same). Two separate orders with
+    the same lines, total and customer reference are flagged: the customer may have ordered
+    twice.
+    """
     findings = []
     for other in others:
         if other.id == candidate.id:
@@ -293,22 +331,36 @@ def check_duplicates(
             continue
         if abs((candidate.date - other.date).days) > window_days:
             continue
-        if candidate.source and other.source and candidate.source != other.source:
-            continue  # two partial deliveries of one order may well cost the same
+        signatures = (candidate.line_signature, other.line_signature)
+        if None not in signatures and signatures[0] != signatures[1]:
+            continue
+        if _is_partial_delivery(candidate, other):
+            continue
         same_origin = candidate.origin and candidate.origin == other.origin
         same_ref = candidate.ref and candidate.ref == other.ref
         if same_origin or same_ref:
-            link = "origin" if same_origin else "reference"
-            findings.append(
-                Finding(
-                    "possible_duplicate",
-                    "warning",
-                    f"Possible duplicate of {other.name} ({other.date}): same customer, same total "
-                    f"{candidate.amount_total:,.2f} {candidate.currency} and same {link}.",
-                    "duplicates",
-                )
-            )
+            findings.append(_duplicate_finding(candidate, other, bool(same_origin)))
     return findings
+
+
+def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bool) -> Finding:
+    amount = candidate.amount_display or f"{candidate.amount_total:,.2f} {candidate.currency}"
+    link = f"origin {candidate.origin}" if same_origin else f"reference {candidate.ref}"
+    same_lines = candidate.line_signature is not None and (
+        candidate.line_signature == other.line_signature
+    )
+    facts = "same customer, same lines" if same_lines else "same customer"
+    message = (
+        f"Possible duplicate of {other.name} ({other.date}): {facts}, same total {amount} "
+        f"and same {link}."
+    )
+    orders = (candidate.sale_order or candidate.origin, other.sale_order or other.origin)
+    if all(orders) and orders[0] != orders[1]:
+        message += (
+            f" Order {orders[0]} repeats order {orders[1]}: check that the customer did not "
+            "order twice."
+        )
+    return Finding("possible_duplicate", "warning", message, "duplicates")
 
 
 def check_unusual_amount(
