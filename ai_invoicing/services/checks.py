@@ -55,6 +55,33 @@ class PriceLine:
 
 
 @dataclass(frozen=True)
+class PriceRefLine:
+    """One invoice line and what its price should be, all in the invoice currency and line UoM.
+
+    The caller converts the list price and the cost (standard price) to the invoice currency
+    and the line's UoM, and asks the order's pricelist for the net price it gives this customer
+    for this quantity on the order date (None without a pricelist). ``*_display`` are the same
+    amounts preformatted; ``price_display`` is the net unit price, after the line discount.
+    """
+
+    product_name: str
+    price_unit: float
+    discount_pct: float = 0.0
+    list_price: float | None = None
+    pricelist_price: float | None = None
+    cost: float | None = None
+    pricelist_name: str = ""
+    price_display: str = ""
+    list_price_display: str = ""
+    pricelist_price_display: str = ""
+    cost_display: str = ""
+
+    @property
+    def net_price(self) -> float:
+        return self.price_unit * (1 - (self.discount_pct or 0.0) / 100)
+
+
+@dataclass(frozen=True)
 class InvoiceKey:
     id: int
     name: str
@@ -281,6 +308,75 @@ def check_prices(
                 )
             )
     return findings
+
+
+def check_price_reference(
+    lines: Sequence[PriceRefLine], tolerance_pct: float, check_cost: bool = True
+) -> list[Finding]:
+    """Net line price vs what it should be, and vs the product's cost.
+
+    The reference is the order pricelist's price for this customer, quantity and date (it
+    already holds the customer's agreed reductions); without a pricelist, the list price.
+    Flags a net price more than ``tolerance_pct`` below the reference (a manual override),
+    and any net price below the cost. Lines with a negative price (rebates) are skipped.
+    """
+    findings = []
+    for line in lines:
+        if line.price_unit < 0:
+            continue
+        net = line.net_price
+        finding = _below_reference(line, net, tolerance_pct)
+        if finding:
+            findings.append(finding)
+        if check_cost and line.cost and line.cost > 0 and _below(net, line.cost):
+            findings.append(
+                Finding(
+                    "price_below_cost",
+                    "warning",
+                    f"'{line.product_name}' is sold at a unit price of "
+                    f"{_money(line.price_display, net)}{_after_discount(line)}, below its cost of "
+                    f"{_money(line.cost_display, line.cost)}: this line loses money.",
+                    "price_reference",
+                )
+            )
+    return findings
+
+
+def _below_reference(line: PriceRefLine, net: float, tolerance_pct: float) -> Finding | None:
+    if line.pricelist_price is not None:
+        reference, display = line.pricelist_price, line.pricelist_price_display
+        code = "price_below_pricelist"
+        name = f" '{line.pricelist_name}'" if line.pricelist_name else ""
+        source = f"the customer's pricelist{name} gives"
+    else:
+        reference, display = line.list_price, line.list_price_display
+        code, source = "price_below_list_price", "the list price is"
+    if not reference or reference <= 0:
+        return None
+    gap_pct = (1 - net / reference) * 100
+    if not _below(net, reference) or gap_pct <= tolerance_pct + 1e-9:
+        return None
+    return Finding(
+        code,
+        "warning",
+        f"'{line.product_name}' is invoiced at a unit price of {_money(line.price_display, net)}"
+        f"{_after_discount(line)} but {source} "
+        f"{_money(display, reference)}: {gap_pct:.1f}% lower, above the {tolerance_pct:g}% "
+        "tolerance. Check whether the price was changed by hand.",
+        "price_reference",
+    )
+
+
+def _below(value: float, reference: float) -> bool:
+    return value < reference and not math.isclose(value, reference, rel_tol=1e-9, abs_tol=5e-3)
+
+
+def _money(display: str, value: float) -> str:
+    return display or f"{value:,.2f}"
+
+
+def _after_discount(line: PriceRefLine) -> str:
+    return f" (after its {line.discount_pct:g}% discount)" if line.discount_pct else ""
 
 
 # ---------------------------------------------------------------------------

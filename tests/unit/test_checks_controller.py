@@ -8,9 +8,13 @@ assert that look-alikes of each anomaly raise nothing.
 
 from datetime import date
 
+import pytest
+
 from ai_invoicing.services.checks import (
     InvoiceKey,
+    PriceRefLine,
     check_duplicates,
+    check_price_reference,
     line_signature,
 )
 
@@ -99,3 +103,101 @@ def test_line_signature_ignores_line_order_and_float_noise():
     b = line_signature([(CRATE, 20.000000001, 24.5, 0.0), (KEG, 10.0, 138.0, 0.0)])
     assert a == b
     assert a != line_signature([(KEG, 11.0, 138.0, 0.0), (CRATE, 20.0, 24.5, 0.0)])
+
+
+# -- price vs pricelist, list price and cost -------------------------------------------------
+PRICE_TOLERANCE = 20.0  # %
+
+
+def keg(price, discount=0.0, display="", **kw):
+    """Blonde 30L keg: list € 155.00, the Horeca BE pricelist gives € 138.00, cost € 96.40."""
+    values = dict(
+        list_price=155.0,
+        pricelist_price=138.0,
+        cost=96.40,
+        pricelist_name="Horeca BE",
+        price_display=display,
+        list_price_display="€ 155.00",
+        pricelist_price_display="€ 138.00",
+        cost_display="€ 96.40",
+    )
+    values.update(kw)
+    return PriceRefLine("Blonde 30L keg", price, discount, **values)
+
+
+def test_manual_override_far_below_the_pricelist():
+    findings = check_price_reference([keg(99.0, display="€ 99.00")], PRICE_TOLERANCE)
+    assert codes(findings) == [("price_below_pricelist", "warning")]
+    message = findings[0].message
+    for fact in ("Blonde 30L keg", "€ 99.00", "Horeca BE", "€ 138.00", "28.3%", "20%"):
+        assert fact in message
+
+
+def test_override_through_the_discount_field_counts_too():
+    findings = check_price_reference([keg(138.0, 25, display="€ 103.50")], PRICE_TOLERANCE)
+    assert codes(findings) == [("price_below_pricelist", "warning")]
+    assert "€ 103.50" in findings[0].message and "25% discount" in findings[0].message
+
+
+def test_without_pricelist_the_list_price_is_the_reference():
+    crate = PriceRefLine(
+        "Tripel 24x33cl crate",
+        14.70,
+        list_price=24.50,
+        cost=11.20,
+        price_display="€ 14.70",
+        list_price_display="€ 24.50",
+    )
+    findings = check_price_reference([crate], PRICE_TOLERANCE)
+    assert codes(findings) == [("price_below_list_price", "warning")]
+    assert "€ 24.50" in findings[0].message and "40.0%" in findings[0].message
+
+
+def test_sold_below_cost_at_the_pricelist_price():
+    """The cost went up and the pricelist was not updated: price matches, margin is negative."""
+    tap = PriceRefLine(
+        "Tap installation (2 lines)",
+        1080.0,
+        list_price=1200.0,
+        pricelist_price=1080.0,
+        cost=1104.50,
+        pricelist_name="Horeca BE",
+        price_display="€ 1,080.00",
+        cost_display="€ 1,104.50",
+    )
+    findings = check_price_reference([tap], PRICE_TOLERANCE)
+    assert codes(findings) == [("price_below_cost", "warning")]
+    message = findings[0].message
+    assert "Tap installation (2 lines)" in message
+    assert "€ 1,080.00" in message and "€ 1,104.50" in message
+
+
+def test_decimal_slip_is_below_pricelist_and_below_cost():
+    findings = check_price_reference([keg(13.80, display="€ 13.80")], PRICE_TOLERANCE)
+    assert codes(findings) == [
+        ("price_below_pricelist", "warning"),
+        ("price_below_cost", "warning"),
+    ]
+    assert "90.0%" in findings[0].message
+
+
+def test_cost_check_can_be_left_to_the_pricelist_rule():
+    assert check_price_reference([keg(13.80)], PRICE_TOLERANCE, check_cost=False) != []
+    tap = PriceRefLine("Tap", 1080.0, pricelist_price=1080.0, cost=1104.50)
+    assert check_price_reference([tap], PRICE_TOLERANCE, check_cost=False) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        keg(138.0),  # the pricelist price
+        keg(138.0, 5),  # a small permitted discount
+        keg(155.0, 10.97),  # the pricelist shows its reduction as a discount
+        keg(160.0),  # above the pricelist
+        PriceRefLine("Deposit refund", -30.0, pricelist_price=30.0, cost=30.0),  # a rebate line
+        PriceRefLine("Delivery Brussels", 45.0, list_price=45.0),  # a service without cost
+        PriceRefLine("Sample glass", 4.0, list_price=None, pricelist_price=None, cost=None),
+    ],
+)
+def test_legitimate_prices_are_clean(line):
+    assert check_price_reference([line], PRICE_TOLERANCE) == []
