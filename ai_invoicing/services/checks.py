@@ -47,6 +47,22 @@ class QtyLine:
 
 
 @dataclass(frozen=True)
+class OrderedQtyLine:
+    """An order line this invoice bills; quantities in the order line's UoM.
+
+    ``invoiced_qty`` is invoiced to date on the order line, this invoice included.
+    """
+
+    product_name: str
+    ordered_qty: float
+    invoiced_qty: float
+    uom_name: str = ""
+    order_name: str = ""
+    delivered_qty: float | None = None
+    invoice_policy: str = "delivery"
+
+
+@dataclass(frozen=True)
 class PriceLine:
     product_name: str
     invoice_price_unit: float
@@ -275,6 +291,44 @@ def check_quantities(lines: Sequence[QtyLine], rounding: float = 1e-6) -> list[F
                     "quantities",
                 )
             )
+    return findings
+
+
+def check_over_delivery(
+    lines: Sequence[OrderedQtyLine], tolerance_pct: float = 0.0, rounding: float = 1e-6
+) -> list[Finding]:
+    """More invoiced to date than ordered: the customer is billed for goods it did not order.
+
+    Lines invoiced on ordered quantities are left to ``check_quantities`` (it already reports
+    invoicing beyond the ordered quantity as ``qty_over_delivered``).
+    """
+    findings = []
+    for line in lines:
+        if line.invoice_policy == "order":
+            continue
+        over = line.invoiced_qty - line.ordered_qty
+        allowed = max(line.ordered_qty, 0.0) * tolerance_pct / 100
+        if over <= allowed + rounding:
+            continue
+        uom = f" {line.uom_name}" if line.uom_name else ""
+        on_order = f" on order {line.order_name}" if line.order_name else ""
+        delivered = f" ({line.delivered_qty:g} delivered)" if line.delivered_qty is not None else ""
+        if line.ordered_qty > rounding:
+            detail = (
+                f"only {line.ordered_qty:g}{uom} were ordered: {over:g}{uom} more "
+                f"({over / line.ordered_qty * 100:.1f}%, tolerance {tolerance_pct:g}%)"
+            )
+        else:
+            detail = "it was not ordered"
+        findings.append(
+            Finding(
+                "qty_above_ordered",
+                "warning",
+                f"'{line.product_name}'{on_order}: {line.invoiced_qty:g}{uom} invoiced to date"
+                f"{delivered} but {detail}. Check that the customer accepts the extra quantity.",
+                "over_delivery",
+            )
+        )
     return findings
 
 

@@ -12,8 +12,10 @@ import pytest
 
 from ai_invoicing.services.checks import (
     InvoiceKey,
+    OrderedQtyLine,
     PriceRefLine,
     check_duplicates,
+    check_over_delivery,
     check_price_reference,
     line_signature,
 )
@@ -201,3 +203,39 @@ def test_cost_check_can_be_left_to_the_pricelist_rule():
 )
 def test_legitimate_prices_are_clean(line):
     assert check_price_reference([line], PRICE_TOLERANCE) == []
+
+
+# -- over-delivery ---------------------------------------------------------------------------
+def test_over_delivery_invoiced_beyond_the_order():
+    line = OrderedQtyLine("Blonde 30L keg", 10, 12, "Units", "S00042", delivered_qty=12)
+    findings = check_over_delivery([line])
+    assert codes(findings) == [("qty_above_ordered", "warning")]
+    message = findings[0].message
+    for fact in ("Blonde 30L keg", "S00042", "12 Units invoiced", "only 10 Units", "2 Units more"):
+        assert fact in message
+
+
+def test_second_invoice_pushes_the_order_line_over():
+    """8 of 10 invoiced last week; the backorder brought 4 more: 12 invoiced to date."""
+    line = OrderedQtyLine("Tripel 24x33cl crate", 10, 12, "Units", "S00042", delivered_qty=12)
+    assert codes(check_over_delivery([line])) == [("qty_above_ordered", "warning")]
+
+
+def test_product_delivered_but_never_ordered():
+    line = OrderedQtyLine("CO2 cylinder 10kg", 0, 2, "Units", "S00042", delivered_qty=2)
+    findings = check_over_delivery([line])
+    assert codes(findings) == [("qty_above_ordered", "warning")]
+    assert "not ordered" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "line, tolerance",
+    [
+        (OrderedQtyLine("Blonde 30L keg", 10, 10, "Units", "S00042", 10), 0),  # as ordered
+        (OrderedQtyLine("Blonde 30L keg", 10, 6, "Units", "S00042", 6), 0),  # partial delivery
+        (OrderedQtyLine("Hops Saaz", 50, 51.2, "kg", "S00042", 51.2), 3),  # weighed, 2.4% over
+        (OrderedQtyLine("Gift box", 10, 12, "Units", "S00042", 10, "order"), 0),  # order policy
+    ],
+)
+def test_quantities_within_the_order_are_clean(line, tolerance):
+    assert check_over_delivery([line], tolerance) == []
