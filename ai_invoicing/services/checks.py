@@ -7,7 +7,8 @@ Any warning or error sends the draft to review; info is only logged.
 import math
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
@@ -262,6 +263,35 @@ def check_currency_rate(
                 )
             ]
     return []
+
+
+def check_currency_habit(
+    invoice_currency: str,
+    history_currencies: Sequence[str] | Mapping[str, int],
+    min_history: int,
+    partner_name: str = "",
+) -> list[Finding]:
+    """An invoice in a currency none of the customer's posted invoices uses.
+
+    ``history_currencies`` holds one currency code per posted invoice of the customer, or a
+    ``{code: count}`` mapping (e.g. straight from a grouped count).
+    """
+    counts = Counter(history_currencies)
+    total = sum(counts.values())
+    if total < max(min_history, 1) or counts.get(invoice_currency):
+        return []
+    used = [code for code, count in counts.most_common() if count > 0]
+    usual = " and ".join(used) if len(used) < 3 else ", ".join(used[:-1]) + f" and {used[-1]}"
+    who = partner_name or "This customer"
+    return [
+        Finding(
+            "unusual_currency",
+            "warning",
+            f"{who} has only been invoiced in {usual} ({total} posted invoices) but this invoice "
+            f"is in {invoice_currency}. Check the currency of the order and its pricelist.",
+            "currency_habit",
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------

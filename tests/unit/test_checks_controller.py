@@ -14,6 +14,7 @@ from ai_invoicing.services.checks import (
     InvoiceKey,
     OrderedQtyLine,
     PriceRefLine,
+    check_currency_habit,
     check_duplicates,
     check_over_delivery,
     check_price_reference,
@@ -239,3 +240,35 @@ def test_product_delivered_but_never_ordered():
 )
 def test_quantities_within_the_order_are_clean(line, tolerance):
     assert check_over_delivery([line], tolerance) == []
+
+
+# -- unusual currency -----------------------------------------------------------------------
+HOPPY_HISTORY = ["USD"] * 14  # Hoppy Imports Inc. (US) has always been billed in USD
+
+
+def test_invoice_in_eur_for_a_customer_always_billed_in_usd():
+    findings = check_currency_habit("EUR", HOPPY_HISTORY, 3, "Hoppy Imports Inc.")
+    assert codes(findings) == [("unusual_currency", "warning")]
+    message = findings[0].message
+    for fact in ("Hoppy Imports Inc.", "only been invoiced in USD", "14 posted invoices", "EUR"):
+        assert fact in message
+
+
+def test_currency_history_as_grouped_counts():
+    findings = check_currency_habit("GBP", {"EUR": 9, "USD": 3}, 3, "Bierhandel Van Dijk B.V.")
+    assert codes(findings) == [("unusual_currency", "warning")]
+    assert "EUR and USD (12 posted invoices)" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "currency, history",
+    [
+        ("USD", HOPPY_HISTORY),  # the US customer who always buys in USD
+        ("EUR", ["EUR"] * 30),  # the domestic customer
+        ("EUR", {"EUR": 9, "USD": 3}),  # a customer billed in both
+        ("USD", ["EUR", "EUR"]),  # too little history to tell a habit
+        ("EUR", []),  # a new customer
+    ],
+)
+def test_usual_or_unknown_currency_is_clean(currency, history):
+    assert check_currency_habit(currency, history, 3) == []
