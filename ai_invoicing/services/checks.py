@@ -544,14 +544,19 @@ def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bo
 
 
 def check_unusual_amount(
-    amount: float, history: Sequence[float], k_sigma: float, min_history: int
+    amount: float,
+    history: Sequence[float],
+    k_sigma: float,
+    min_history: int,
+    opted_out: bool = False,
 ) -> list[Finding]:
     """Above mean + k sigma of the customer's posted invoices (population stdev).
 
     With a flat history (stdev 0) the bar is mean x (1 + k/10), so a customer who always
-    pays 100 is flagged at 131 with k = 3.
+    pays 100 is flagged at 131 with k = 3. ``opted_out`` is Odoo's own partner opt-out
+    (``ignore_abnormal_invoice_amount``): such customers are never flagged.
     """
-    if len(history) < max(min_history, 1):
+    if opted_out or len(history) < max(min_history, 1):
         return []
     mean = statistics.fmean(history)
     stdev = statistics.pstdev(history)

@@ -18,6 +18,7 @@ from ai_invoicing.services.checks import (
     check_duplicates,
     check_over_delivery,
     check_price_reference,
+    check_unusual_amount,
     line_signature,
 )
 
@@ -242,7 +243,7 @@ def test_quantities_within_the_order_are_clean(line, tolerance):
     assert check_over_delivery([line], tolerance) == []
 
 
-# -- unusual currency -----------------------------------------------------------------------
+# -- unusual currency, unusual amount --------------------------------------------------------
 HOPPY_HISTORY = ["USD"] * 14  # Hoppy Imports Inc. (US) has always been billed in USD
 
 
@@ -272,3 +273,9 @@ def test_currency_history_as_grouped_counts():
 )
 def test_usual_or_unknown_currency_is_clean(currency, history):
     assert check_currency_habit(currency, history, 3) == []
+
+
+def test_unusual_amount_respects_odoo_partner_opt_out():
+    history = [1875.28, 1790.10, 1920.00, 1850.75, 1802.40, 1899.99]
+    assert codes(check_unusual_amount(9400.0, history, 3, 5)) == [("unusual_amount", "warning")]
+    assert check_unusual_amount(9400.0, history, 3, 5, opted_out=True) == []
