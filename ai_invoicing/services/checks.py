@@ -155,6 +155,40 @@ def check_fiscal_position(
     return findings
 
 
+def check_forced_fiscal_position(
+    auto_fpos_id: int | None,
+    auto_fpos_name: str,
+    forced_fpos_id: int | None,
+    forced_fpos_name: str,
+    forced_auto_apply: bool = True,
+    partner_name: str = "",
+    delivery_country: str = "",
+) -> list[Finding]:
+    """A fiscal position forced on the customer that the delivery address contradicts.
+
+    ``auto_fpos_*``: the position Odoo would pick by itself for the delivery address
+    (``_get_first_matching_fpos``, ignoring the forced one); ``forced_fpos_*``: the customer's
+    (or delivery contact's) forced ``property_account_position_id``. A forced position that
+    is not auto-applied (``forced_auto_apply`` False, e.g. a co-contractor regime) is a special
+    regime no address can confirm, so it is not reported.
+    """
+    if not forced_fpos_id or forced_fpos_id == (auto_fpos_id or None) or not forced_auto_apply:
+        return []
+    who = partner_name or "the customer"
+    where = f" in {delivery_country}" if delivery_country else ""
+    auto = f"'{auto_fpos_name}'" if auto_fpos_id else "no fiscal position"
+    return [
+        Finding(
+            "fiscal_position_forced",
+            "warning",
+            f"Fiscal position '{forced_fpos_name}' is forced on {who}, but for the delivery "
+            f"address{where} Odoo would apply {auto}. Check where the goods go: the fiscal "
+            "position decides the VAT.",
+            "fiscal_position_forced",
+        )
+    ]
+
+
 # ---------------------------------------------------------------------------
 # VAT number
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ai_invoicing.services.checks import (
     PriceRefLine,
     check_currency_habit,
     check_duplicates,
+    check_forced_fiscal_position,
     check_over_delivery,
     check_price_reference,
     check_unusual_amount,
@@ -279,3 +280,53 @@ def test_unusual_amount_respects_odoo_partner_opt_out():
     history = [1875.28, 1790.10, 1920.00, 1850.75, 1802.40, 1899.99]
     assert codes(check_unusual_amount(9400.0, history, 3, 5)) == [("unusual_amount", "warning")]
     assert check_unusual_amount(9400.0, history, 3, 5, opted_out=True) == []
+
+
+# -- fiscal position forced on the customer --------------------------------------------------
+# l10n_be: National (auto, BE), Extra-Community (auto), Intra-Community (auto, EU, VAT
+# required), Co-Contractant (never auto-applied).
+NATIONAL, EXTRA, INTRA, COCONTRACTANT = 1, 2, 3, 4
+
+
+def test_intra_community_forced_on_goods_that_stay_in_belgium():
+    findings = check_forced_fiscal_position(
+        NATIONAL, "National", INTRA, "Intra-Community", True, "Café Le Fox SRL", "Belgium"
+    )
+    assert codes(findings) == [("fiscal_position_forced", "warning")]
+    message = findings[0].message
+    for fact in ("'Intra-Community'", "'National'", "Café Le Fox SRL", "Belgium"):
+        assert fact in message
+
+
+def test_national_forced_on_goods_delivered_to_the_netherlands():
+    findings = check_forced_fiscal_position(
+        INTRA,
+        "Intra-Community",
+        NATIONAL,
+        "National",
+        True,
+        "Bierhandel Van Dijk B.V.",
+        "Netherlands",
+    )
+    assert codes(findings) == [("fiscal_position_forced", "warning")]
+    assert "'National' is forced" in findings[0].message
+    assert "would apply 'Intra-Community'" in findings[0].message
+
+
+def test_forced_position_where_odoo_would_pick_none():
+    findings = check_forced_fiscal_position(None, "", EXTRA, "Extra-Community", True)
+    assert codes(findings) == [("fiscal_position_forced", "warning")]
+    assert "no fiscal position" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "auto, forced, auto_apply",
+    [
+        ((INTRA, "Intra-Community"), (None, ""), True),  # legitimate intra-EU sale, not forced
+        ((INTRA, "Intra-Community"), (INTRA, "Intra-Community"), True),  # forced, and right
+        ((EXTRA, "Extra-Community"), (EXTRA, "Extra-Community"), True),  # US export
+        ((NATIONAL, "National"), (COCONTRACTANT, "Co-Contractant"), False),  # special regime
+    ],
+)
+def test_positions_the_address_confirms_are_clean(auto, forced, auto_apply):
+    assert check_forced_fiscal_position(*auto, *forced, auto_apply) == []
