@@ -609,6 +609,43 @@ def check_unusual_amount(
 
 
 # ---------------------------------------------------------------------------
+# Credit limit
+# ---------------------------------------------------------------------------
+def check_credit_limit(
+    receivable: float,
+    invoice_amount: float,
+    credit_limit: float,
+    enabled: bool = True,
+    partner_name: str = "",
+    receivable_display: str = "",
+    amount_display: str = "",
+    limit_display: str = "",
+) -> list[Finding]:
+    """The customer's open receivable plus this invoice above Odoo's partner credit limit.
+
+    All amounts in company currency: ``receivable`` is the partner's ``credit``, the
+    limit the partner's effective ``credit_limit`` (zero: no limit), ``enabled`` the
+    company's ``account_use_credit_limit``. A credit note never exceeds a limit.
+    """
+    if not enabled or credit_limit <= 0 or invoice_amount <= 0:
+        return []
+    total = receivable + invoice_amount
+    if total <= credit_limit or math.isclose(total, credit_limit, abs_tol=5e-3):
+        return []
+    who = partner_name or "The customer"
+    return [
+        Finding(
+            "credit_limit_exceeded",
+            "warning",
+            f"{who}: open receivable {_money(receivable_display, receivable)} plus this invoice "
+            f"{_money(amount_display, invoice_amount)} is above the credit limit of "
+            f"{_money(limit_display, credit_limit)}. Get payment or approval before sending.",
+            "credit_limit",
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------
 # Delivery channel readiness
 # ---------------------------------------------------------------------------
 def check_channel_readiness(

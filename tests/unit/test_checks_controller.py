@@ -14,6 +14,7 @@ from ai_invoicing.services.checks import (
     InvoiceKey,
     OrderedQtyLine,
     PriceRefLine,
+    check_credit_limit,
     check_currency_habit,
     check_duplicates,
     check_forced_fiscal_position,
@@ -330,3 +331,43 @@ def test_forced_position_where_odoo_would_pick_none():
 )
 def test_positions_the_address_confirms_are_clean(auto, forced, auto_apply):
     assert check_forced_fiscal_position(*auto, *forced, auto_apply) == []
+
+
+# -- credit limit ----------------------------------------------------------------------------
+def fox_credit(receivable, amount=1875.28, limit=10000.0, enabled=True):
+    return check_credit_limit(
+        receivable,
+        amount,
+        limit,
+        enabled,
+        "Café Le Fox SRL",
+        f"€ {receivable:,.2f}",
+        f"€ {amount:,.2f}",
+        f"€ {limit:,.2f}",
+    )
+
+
+def test_receivable_plus_invoice_above_the_credit_limit():
+    findings = fox_credit(8400.0)
+    assert codes(findings) == [("credit_limit_exceeded", "warning")]
+    message = findings[0].message
+    for fact in ("Café Le Fox SRL", "€ 8,400.00", "€ 1,875.28", "€ 10,000.00"):
+        assert fact in message
+
+
+def test_receivable_already_above_the_limit():
+    assert codes(fox_credit(12000.0, 450.0)) == [("credit_limit_exceeded", "warning")]
+
+
+@pytest.mark.parametrize(
+    "receivable, amount, limit, enabled",
+    [
+        (6000.0, 1875.28, 10000.0, True),  # room left
+        (8124.72, 1875.28, 10000.0, True),  # exactly at the limit
+        (8400.0, 1875.28, 10000.0, False),  # the company does not use credit limits
+        (8400.0, 1875.28, 0.0, True),  # no limit for this customer
+        (12000.0, -450.0, 10000.0, True),  # a credit note lowers the exposure
+    ],
+)
+def test_within_or_without_credit_limit_is_clean(receivable, amount, limit, enabled):
+    assert fox_credit(receivable, amount, limit, enabled) == []
