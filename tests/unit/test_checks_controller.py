@@ -6,21 +6,31 @@ one finding code and that the message names the facts a clerk needs; the clean t
 assert that look-alikes of each anomaly raise nothing.
 """
 
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pytest
 
 from ai_invoicing.services.checks import (
     InvoiceKey,
+    LineTaxes,
     OrderedQtyLine,
+    PriceLine,
     PriceRefLine,
+    QtyLine,
+    check_channel_readiness,
     check_credit_limit,
     check_currency_habit,
+    check_currency_rate,
     check_duplicates,
+    check_fiscal_position,
     check_forced_fiscal_position,
     check_over_delivery,
     check_price_reference,
+    check_prices,
+    check_quantities,
     check_unusual_amount,
+    check_vat,
     line_signature,
 )
 
@@ -371,3 +381,163 @@ def test_receivable_already_above_the_limit():
 )
 def test_within_or_without_credit_limit_is_clean(receivable, amount, limit, enabled):
     assert fox_credit(receivable, amount, limit, enabled) == []
+
+
+# -- whole invoices: every check on clean look-alikes of each anomaly ------------------------
+@dataclass
+class Draft:
+    """What the adapter gathers for one AI draft of Brasserie du Parc SRL (BE, EUR)."""
+
+    partner_name: str = "Café Le Fox SRL"
+    vat: str | None = "BE0477472701"
+    country: str = "BE"
+    country_name: str = "Belgium"
+    auto_fpos: tuple = (NATIONAL, "National")
+    forced_fpos: tuple = (None, "")
+    taxes: tuple = (frozenset({21}), "21% G")
+    currency: str = "EUR"
+    rates: tuple = (1.0, 1.0)
+    price_lines: list = field(
+        default_factory=lambda: [
+            keg(138.0),
+            PriceRefLine("Tripel 24x33cl crate", 24.50, list_price=24.50, cost=11.20),
+        ]
+    )
+    ordered: list = field(
+        default_factory=lambda: [
+            OrderedQtyLine("Blonde 30L keg", 10, 10, "Units", "S00057", 10),
+            OrderedQtyLine("Tripel 24x33cl crate", 20, 20, "Units", "S00057", 20),
+        ]
+    )
+    key: InvoiceKey = field(
+        default_factory=lambda: fox_invoice(2, "draft #2", 10, "S00057", 533, ref="PO-FOX-902")
+    )
+    posted: list = field(
+        default_factory=lambda: [fox_invoice(1, "INV/2026/00031", 3, "S00042", 501)]
+    )
+    history_amounts: list = field(
+        default_factory=lambda: [1875.28, 1790.10, 1920.00, 1850.75, 1802.40, 1899.99]
+    )
+    history_currencies: object = field(default_factory=lambda: {"EUR": 31})
+    receivable: float = 3750.56
+    credit_limit: float = 10000.0
+
+
+def all_findings(d: Draft):
+    """Every check with the suggested company defaults (an AI draft repeats its order)."""
+    picked = d.forced_fpos if d.forced_fpos[0] else d.auto_fpos  # a forced position wins
+    taxes = [
+        LineTaxes(p.product_name, d.taxes[0], d.taxes[0], d.taxes[1], d.taxes[1])
+        for p in d.price_lines
+    ]
+    delivered = [
+        QtyLine(o.product_name, o.invoiced_qty, o.delivered_qty, o.uom_name) for o in d.ordered
+    ]
+    as_ordered = [
+        PriceLine(p.product_name, p.price_unit, p.price_unit, p.discount_pct) for p in d.price_lines
+    ]
+    requires_vat = d.auto_fpos[0] == INTRA
+    amount = d.key.amount_total
+    return (
+        check_fiscal_position(*picked, *picked, taxes)
+        + check_forced_fiscal_position(
+            *d.auto_fpos, *d.forced_fpos, True, d.partner_name, d.country_name
+        )
+        + check_vat(d.vat, d.country, True, requires_vat)
+        + check_currency_rate(d.currency, "EUR", *d.rates, 10)
+        + check_currency_habit(d.currency, d.history_currencies, 3, d.partner_name)
+        + check_quantities(delivered)
+        + check_over_delivery(d.ordered)
+        + check_prices(as_ordered, 5, 30)
+        + check_price_reference(d.price_lines, PRICE_TOLERANCE)
+        + check_duplicates(d.key, d.posted, 30)
+        + check_unusual_amount(amount, d.history_amounts, 3, 5)
+        + check_credit_limit(d.receivable, amount, d.credit_limit, True)
+        + check_channel_readiness("peppol", None, "0208:0477472701", True)
+    )
+
+
+VAN_DIJK_DRAFT = Draft(
+    partner_name="Bierhandel Van Dijk B.V.",
+    vat="NL004495445B01",
+    country="NL",
+    country_name="Netherlands",
+    auto_fpos=(INTRA, "Intra-Community"),
+    forced_fpos=(INTRA, "Intra-Community"),  # forced, and the Dutch address confirms it
+    taxes=(frozenset({47}), "0% EU G"),
+)
+HOPPY_DRAFT = Draft(
+    partner_name="Hoppy Imports Inc.",
+    vat=None,
+    country="US",
+    country_name="United States",
+    auto_fpos=(EXTRA, "Extra-Community"),
+    taxes=(frozenset({52}), "0% Export G"),
+    currency="USD",
+    rates=(1.0841, 1.0790),
+    price_lines=[
+        PriceRefLine(
+            "Blonde 30L keg",
+            165.0,
+            list_price=168.04,
+            pricelist_price=165.0,
+            cost=104.51,
+            pricelist_name="Export USD",
+        ),
+    ],
+    history_currencies=HOPPY_HISTORY,
+)
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        pytest.param(Draft(), id="domestic BE customer"),
+        pytest.param(VAN_DIJK_DRAFT, id="intra-EU NL customer"),
+        pytest.param(HOPPY_DRAFT, id="US customer who always buys in USD"),
+        pytest.param(
+            Draft(price_lines=[keg(138.0, 5), PriceRefLine("Crate", 24.5, list_price=24.5)]),
+            id="small permitted discount",
+        ),
+        pytest.param(
+            Draft(
+                key=fox_invoice(
+                    2,
+                    "draft #2",
+                    10,
+                    "S00057",
+                    533,
+                    lines=line_signature([(TAP, 1.0, 1047.28, 0.0), (KEG, 6.0, 138.0, 0.0)]),
+                )
+            ),
+            id="reorder of other goods on the blanket PO",
+        ),
+        pytest.param(
+            Draft(key=fox_invoice(2, "draft #2", 10, "S00042", 502)),
+            id="backorder of the same order",
+        ),
+    ],
+)
+def test_clean_invoices_raise_no_finding(draft):
+    assert all_findings(draft) == []
+
+
+@pytest.mark.parametrize(
+    "changes, code",
+    [
+        ({"price_lines": [keg(99.0)]}, "price_below_pricelist"),
+        ({"key": fox_invoice(2, "draft #2", 10, "S00057", 533)}, "possible_duplicate"),
+        ({"currency": "USD", "rates": (1.0841, 1.0790)}, "unusual_currency"),
+        (
+            {"forced_fpos": (INTRA, "Intra-Community"), "taxes": (frozenset({47}), "0% EU G")},
+            "fiscal_position_forced",
+        ),
+        ({"receivable": 8400.0}, "credit_limit_exceeded"),
+        (
+            {"ordered": [OrderedQtyLine("Blonde 30L keg", 10, 12, "Units", "S00057", 12)]},
+            "qty_above_ordered",
+        ),
+    ],
+)
+def test_each_seeded_problem_raises_exactly_its_finding(changes, code):
+    assert [f.code for f in all_findings(replace(Draft(), **changes))] == [code]
