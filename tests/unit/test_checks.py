@@ -7,12 +7,19 @@ import pytest
 from ai_invoicing.services.checks import (
     InvoiceKey,
     LineTaxes,
+    OrderedQtyLine,
     PriceLine,
+    PriceRefLine,
     QtyLine,
     check_channel_readiness,
+    check_credit_limit,
+    check_currency_habit,
     check_currency_rate,
     check_duplicates,
     check_fiscal_position,
+    check_forced_fiscal_position,
+    check_over_delivery,
+    check_price_reference,
     check_prices,
     check_quantities,
     check_unusual_amount,
@@ -159,5 +166,10 @@ def test_clean_invoice_has_no_finding_at_all():
         + check_duplicates(InvoiceKey(1, "I1", 1, 10, "EUR", date(2026, 1, 1)), [], 30)
         + check_unusual_amount(10, [10, 11, 9, 10, 10], 3, 5)
         + check_channel_readiness("email", "ap@example.com")
+        + check_price_reference([PriceRefLine("A", 9.5, 0, 11, 10, 6)], 20)  # 5% under pricelist
+        + check_over_delivery([OrderedQtyLine("A", 2, 2)])
+        + check_currency_habit("EUR", ["EUR"] * 5, 3)
+        + check_forced_fiscal_position(None, "", None, "")
+        + check_credit_limit(1000, 10, 5000, True)
     )
     assert findings == []
