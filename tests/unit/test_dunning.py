@@ -31,6 +31,8 @@ from ai_invoicing.services.dunning import (
     reminder_facts,
     risk_note,
 )
+from ai_invoicing.services.guardrails import find_amounts
+from ai_invoicing.services.templates import fallback_dunning_body
 
 TODAY = date(2026, 3, 2)
 LEVELS = [replace(level, id=index) for index, level in enumerate(DEFAULT_LEVELS, start=1)]
@@ -100,6 +102,8 @@ def test_before_due_reminder():
     facts = reminder_facts(plan, None, [], [], fmt(plan))
     assert facts["before_due"] is True
     assert facts["invoices"][0]["days_until_due"] == 3
+    subject, _body = fallback_dunning_body(facts, facts["tone"])
+    assert subject == "Friendly reminder: invoice INV/2026/00001 falls due soon"
 
 
 def test_too_early_for_any_level():
@@ -171,6 +175,9 @@ def test_two_currencies_listed_separately_never_summed():
         CurrencyTotal("EUR", 150.0, 30.0, 120.0),
         CurrencyTotal("USD", 200.0, 0.0, 200.0),
     )
+    _subject, body = fallback_dunning_body(reminder_facts(plan, None, [], [], fmt(plan)), "firm")
+    assert "Balance to pay in EUR: 120.00 EUR" in body
+    assert "Total due in USD: 200.00 USD" in body
 
 
 def test_currency_settled_by_credits_is_dropped_and_level_follows_the_rest():
@@ -512,6 +519,39 @@ def test_facts_hold_no_raw_amounts_and_no_ids():
 def test_nothing_to_remind_has_no_facts():
     with pytest.raises(ValueError):
         reminder_facts(plan_one([inv(1, -10)]), None, [], [], {})
+
+
+@pytest.mark.parametrize(
+    "days,tone,subject,opening",
+    [
+        (-2, "courteous", "falls due soon", "will fall due shortly"),
+        (3, "courteous", "Friendly reminder: invoice INV/2026/00001", "is due for payment"),
+        (8, "friendly", "Payment reminder: invoice INV/2026/00001", "is now overdue"),
+        (22, "firm", "Second reminder: invoice INV/2026/00001 is still unpaid", "Despite our"),
+        (50, "final", "Final notice: invoice INV/2026/00001", "This is our final notice."),
+    ],
+)
+def test_template_per_level(days, tone, subject, opening):
+    plan = plan_one([inv(1, days, 1500.0)])
+    assert plan.level.tone == tone
+    facts = reminder_facts(plan, None, [(TODAY, "x")], [], fmt(plan), partner_name="Acme SA")
+    got_subject, body = fallback_dunning_body(facts, tone)
+    assert subject in got_subject
+    assert body.startswith("Dear Acme SA,\n\n") and opening in body
+    assert "- INV/2026/00001 (due " in body and "Total due: 1,500.00 EUR" in body
+    assert f"You can pay online here: {PAYMENT_LINK_PLACEHOLDER}" in body
+    assert body.endswith("Kind regards")
+
+
+def test_template_uses_only_the_facts():
+    plan = plan_one([inv(1, 30, 10.0), inv(2, 25, 20.0), credit(3, 5.0)])
+    facts = reminder_facts(plan, None, [], [], fmt(plan))
+    subject, body = fallback_dunning_body(facts, "firm")
+    assert subject == "Second reminder: overdue invoices still unpaid"
+    assert "Despite" not in body  # no previous reminder to refer to
+    assert "Dear customer," in body
+    assert "Less your credit notes and unapplied payments: 5.00 EUR" in body
+    assert set(find_amounts(body)) <= allowed_amounts(facts)
 
 
 def test_payment_link_is_put_in_after_generation():
