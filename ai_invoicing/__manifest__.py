@@ -22,7 +22,6 @@
         "views/account_move_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
-        "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/ai_invoice_review_wizard_views.xml",
         "wizards/ai_invoice_feedback_wizard_views.xml",

@@ -1,9 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import hashlib
+
 from markupsafe import Markup, escape
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
+
+from ..services.checks import findings_to_json
+
+# Only the review path writes these; an RPC client cannot pass this object in a context.
+_AI_REVIEW_WRITE = object()
+AI_REVIEW_FIELDS = frozenset(
+    {
+        "ai_review_state",
+        "ai_review_reason",
+        "ai_review_reason_codes",
+        "ai_check_findings",
+        "ai_checked_fingerprint",
+        "ai_drafted",
+    }
+)
 
 
 class AccountMove(models.Model):
@@ -11,8 +28,16 @@ class AccountMove(models.Model):
     _inherit = ["account.move", "ai.log.mixin"]
     _ai_log_field = "move_id"
 
-    ai_log_ids = fields.One2many("ai.invoice.log", "move_id", string="AI Logs")
+    ai_log_ids = fields.One2many(
+        "ai.invoice.log",
+        "move_id",
+        string="AI Logs",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
+    ai_drafted = fields.Boolean(
+        string="AI-Drafted", copy=False, readonly=True, index="btree_not_null"
+    )
     ai_review_state = fields.Selection(
         [
             ("none", "Not Required"),
@@ -23,10 +48,20 @@ class AccountMove(models.Model):
         string="AI Review",
         default="none",
         copy=False,
+        readonly=True,
         tracking=True,
         index=True,
     )
-    ai_review_reason = fields.Text(string="AI Review Reason", copy=False, readonly=True)
+    ai_review_reason = fields.Text(
+        string="AI Review Reason", copy=False, readonly=True, groups="base.group_user"
+    )
+    ai_review_reason_codes = fields.Char(
+        string="AI Review Reason Codes",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Why the draft waits: threshold, new_customer, finding (comma-separated).",
+    )
     ai_slip_attachment_ids = fields.Many2many(
         "ir.attachment",
         "account_move_ai_slip_attachment_rel",
@@ -34,20 +69,63 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
     )
-    ai_check_findings = fields.Json(string="AI Check Findings", copy=False, readonly=True)
-    ai_check_summary = fields.Text(string="AI Checks", compute="_compute_ai_check_summary")
+    ai_check_findings = fields.Json(
+        string="AI Check Findings", copy=False, readonly=True, groups="base.group_user"
+    )
+    ai_check_html = fields.Html(
+        string="AI Checks", compute="_compute_ai_check_html", groups="base.group_user"
+    )
+    ai_checked_fingerprint = fields.Char(copy=False, readonly=True, groups="base.group_user")
 
-    def _compute_ai_check_summary(self):
-        icons = {"error": "[ERROR]", "warning": "[WARNING]", "info": "[info]"}
+    @api.depends("ai_check_findings")
+    def _compute_ai_check_html(self):
+        """The findings as a list a clerk reads at a glance: a severity badge, the message."""
+        badges = {
+            "error": ("text-bg-danger", self.env._("Error")),
+            "warning": ("text-bg-warning", self.env._("Warning")),
+            "info": ("text-bg-info", self.env._("Info")),
+        }
         for move in self:
-            move.ai_check_summary = "\n".join(
-                f"{icons.get(f['severity'], '')} {f['message']}"
+            rows = Markup("").join(
+                Markup(
+                    '<li class="list-group-item d-flex gap-2 align-items-start">'
+                    '<span class="badge %s">%s</span><span>%s</span></li>'
+                )
+                % (*badges.get(f["severity"], ("text-bg-secondary", f["severity"])), f["message"])
                 for f in move.ai_check_findings or []
             )
+            move.ai_check_html = Markup('<ul class="list-group">%s</ul>') % rows if rows else False
 
     # ------------------------------------------------------------------
-    # Human review
+    # The review cannot be bypassed: writes, posting, cancel, reset
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE:
+            for vals in vals_list:
+                if AI_REVIEW_FIELDS & set(vals):
+                    raise AccessError(self._ai_review_write_refused())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if AI_REVIEW_FIELDS & set(vals) and (
+            self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE
+        ):
+            raise AccessError(self._ai_review_write_refused())
+        res = super().write(vals)
+        self._ai_reopen_if_changed()
+        return res
+
+    def _ai_review_write_refused(self):
+        return self.env._(
+            "The AI review of an invoice changes only through Approve and Reject, by an AI "
+            "Invoicing reviewer."
+        )
+
+    def _ai_write(self, vals):
+        """The review path's own writes of the protected review fields."""
+        return self.with_context(ai_review_write=_AI_REVIEW_WRITE).write(vals)
+
     def _post(self, soft=True):
         pending = self.filtered(lambda m: m.ai_review_state == "pending")
         if pending:
@@ -56,11 +134,112 @@ class AccountMove(models.Model):
                     "%(invoices)s cannot be posted yet: the AI agent routed it to review "
                     "(%(reason)s). An AI Invoicing reviewer must approve it first.",
                     invoices=", ".join(pending.mapped("display_name")),
-                    reason=pending[0].ai_review_reason or self.env._("no reason given"),
+                    # sudo: account.move - name the reason to whoever tries to post
+                    reason=pending[0].sudo().ai_review_reason or self.env._("no reason given"),
                 )
             )
-        return super()._post(soft=soft)
+        changed = self.filtered(
+            lambda m: m.ai_review_state == "approved" and m._ai_changed_since_checked()
+        )
+        if changed:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s changed after its approval: it must be reviewed again.",
+                    invoices=", ".join(changed.mapped("display_name")),
+                )
+            )
+        posted = super()._post(soft=soft)
+        # Sent whether it was posted by the agent, on approval or by a person pressing Confirm.
+        self.env["ai.invoice.agent.delivery"]._enqueue(
+            posted.filtered("ai_drafted"), "invoice_posted"
+        )
+        return posted
 
+    def button_cancel(self):
+        pending = self.filtered(lambda m: m.ai_review_state == "pending")
+        if pending:
+            # Cancelling a draft that waits for review is a rejection: reason, log, activity.
+            pending._ai_ensure_reviewer()
+            others = self - pending
+            if others:
+                super(AccountMove, others).button_cancel()
+            return pending.action_ai_reject()
+        return super().button_cancel()
+
+    def button_draft(self):
+        approved = self.filtered(lambda m: m.ai_review_state == "approved")
+        res = super().button_draft()
+        approved._ai_back_to_review(
+            self.env._("Reset to draft by %(user)s after approval.", user=self.env.user.name)
+        )
+        return res
+
+    def _ai_fingerprint(self):
+        """What a reviewer approved: customer, currency, position, lines and total."""
+        self.ensure_one()
+        lines = sorted(
+            (
+                line.product_id.id,
+                round(line.quantity, 6),
+                round(line.price_unit, 6),
+                round(line.discount, 6),
+                tuple(sorted(line.tax_ids.ids)),
+                line.account_id.id,
+            )
+            for line in self.invoice_line_ids
+            if line.display_type == "product"
+        )
+        data = (
+            self.commercial_partner_id.id,
+            self.partner_shipping_id.id,
+            self.currency_id.id,
+            self.fiscal_position_id.id,
+            lines,
+            round(self.amount_total, 6),
+        )
+        return hashlib.sha256(repr(data).encode()).hexdigest()[:32]
+
+    def _ai_changed_since_checked(self):
+        self.ensure_one()
+        # sudo: account.move - the fingerprint is internal bookkeeping of the review
+        return self.sudo().ai_checked_fingerprint != self._ai_fingerprint()
+
+    def _ai_reopen_if_changed(self):
+        """An approved draft whose lines, customer or amounts change goes back to review."""
+        changed = self.filtered(
+            lambda m: (
+                m.state == "draft"
+                and m.ai_review_state == "approved"
+                and m._ai_changed_since_checked()
+            )
+        )
+        if changed:
+            changed._ai_back_to_review(
+                self.env._("Changed by %(user)s after approval.", user=self.env.user.name)
+            )
+
+    def _ai_back_to_review(self, why):
+        """Re-run the checks and wait for a reviewer again."""
+        for move in self:
+            findings = move._ai_rerun_checks()
+            warnings = [f["message"] for f in findings if f["severity"] in ("warning", "error")]
+            move._ai_hold_for_review("\n".join([why, *warnings]), ["reopened"])
+        self.env["ai.invoice.log"]._system_create(
+            [move._prepare_ai_review_log_vals("needs_review", why, "reopened") for move in self]
+        )
+
+    def _ai_rerun_checks(self):
+        """Run the checks again on this draft; store and return the findings (JSON)."""
+        self.ensure_one()
+        findings = findings_to_json(self.env["account.move.ai.checks"]._run(self))
+        self._ai_write(
+            {"ai_check_findings": findings, "ai_checked_fingerprint": self._ai_fingerprint()}
+        )
+        return findings
+
+    # ------------------------------------------------------------------
+    # Review actions
+    # ------------------------------------------------------------------
     def action_ai_approve(self):
         """Open the approve wizard for the selected pending drafts."""
         return self._ai_review_wizard("approve")
@@ -94,13 +273,17 @@ class AccountMove(models.Model):
             )
 
     def _ai_approve(self, reason=False):
-        """Approve pending drafts; post them when the company auto-posts."""
+        """Approve pending drafts; post them when the company auto-posts.
+
+        The checks run again first when the invoice changed since they ran.
+        """
         self._ai_ensure_reviewer()
-        self.write({"ai_review_state": "approved"})
+        for move in self.filtered(lambda m: m._ai_changed_since_checked()):
+            move._ai_rerun_checks()
+        self._ai_write({"ai_review_state": "approved"})
         to_post = self.filtered(lambda m: m.company_id.ai_auto_post)
         if to_post:
-            to_post.action_post()
-            self.env["ai.invoice.agent.delivery"]._enqueue(to_post, "manual")
+            to_post.action_post()  # _post hands them to the delivery agent
         self._ai_close_review(
             "approved", reason, self.env._("Approved by %(user)s.", user=self.env.user.name)
         )
@@ -110,7 +293,7 @@ class AccountMove(models.Model):
         if not reason:
             raise UserError(self.env._("Please give a reason for the rejection."))
         self._ai_ensure_reviewer()
-        self.write({"ai_review_state": "rejected"})
+        self._ai_write({"ai_review_state": "rejected"})
         self.button_cancel()
         self._ai_close_review(
             "rejected", reason, self.env._("Rejected by %(user)s.", user=self.env.user.name)
@@ -120,14 +303,14 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         # the audit log is written by the system: reviewers may not create logs
         self.env["ai.invoice.log"]._system_create(
-            [move._prepare_ai_review_log_vals(state, reason, now) for move in self]
+            [move._prepare_ai_review_log_vals(state, reason, state, now) for move in self]
         )
         feedback = Markup("%s<br/>%s") % (summary, reason or "") if reason else summary
         self.activity_feedback(["ai_invoicing.mail_activity_type_ai_review"], feedback=feedback)
         for move in self:
             move.message_post(body=feedback, subtype_xmlid="mail.mt_note")
 
-    def _prepare_ai_review_log_vals(self, state, reason, when):
+    def _prepare_ai_review_log_vals(self, state, reason, decision, when=None):
         self.ensure_one()
         return {
             "agent": "review",
@@ -138,17 +321,24 @@ class AccountMove(models.Model):
             "currency_id": self.currency_id.id,
             "amount_total": self.amount_total,
             "state": state,
-            "decision": state,
+            "decision": decision,
             "reviewer_id": self.env.user.id,
-            "review_date": when,
-            "review_reason": self.ai_review_reason,
+            "review_date": when or fields.Datetime.now(),
+            "review_reason": self.sudo().ai_review_reason,
             "rationale": reason or False,
-            "source_data": {"invoice": self.name, "review_reason": self.ai_review_reason},
+            "source_data": {"invoice": self.name, "review_reason": self.sudo().ai_review_reason},
         }
 
-    def _ai_hold_for_review(self, reason):
+    def _ai_hold_for_review(self, reason, reason_codes=()):
         """Route this draft to a reviewer: pending state, reason and one activity."""
-        self.write({"ai_review_state": "pending", "ai_review_reason": reason})
+        self._ai_write(
+            {
+                "ai_review_state": "pending",
+                "ai_review_reason": reason,
+                "ai_review_reason_codes": ",".join(reason_codes) or False,
+            }
+        )
+        self.activity_unlink(["ai_invoicing.mail_activity_type_ai_review"])
         self.activity_schedule(
             "ai_invoicing.mail_activity_type_ai_review",
             summary=self.env._("Review AI-drafted invoice"),

@@ -27,13 +27,13 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     @api.model
     def _prepare_log_vals(self, record, trigger):
         """``record`` is the posted invoice; the log keeps the documents it came from."""
-        # sudo: ai.invoice.log - link the sources of the draft log, whoever posts
+        # sudo: ai.invoice.log - link the delivery of the draft log, whoever posts
         draft_log = record.sudo().ai_log_ids.filtered(lambda log: log.agent == "invoice_draft")[:1]
         return {
             "trigger": trigger,
             "company_id": record.company_id.id,
             "move_id": record.id,
-            "sale_order_id": draft_log.sale_order_id.id,
+            "sale_order_id": record.invoice_line_ids.sale_line_ids.order_id[:1].id,
             "picking_id": draft_log.picking_id.id,
             "partner_id": record.partner_id.id,
             "currency_id": record.currency_id.id,
@@ -64,10 +64,11 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             raise UserError(
                 self.env._("%(move)s is not posted, so it is not sent.", move=move.display_name)
             )
-        channel = move.partner_id._ai_effective_channel()
+        channel = move.partner_id._ai_effective_channel(move.company_id)
         slips = self._attach_delivery_slips(move)
         move._portal_ensure_token()
-        outcome = getattr(self, f"_send_{channel}")(move)
+        sender = getattr(self, f"_send_{channel}", self._send_by_odoo)
+        outcome = sender(move, channel)
         return self._done(
             log,
             {
@@ -125,14 +126,31 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     # Channels: each returns the log values of what was done
     # ------------------------------------------------------------------
     @api.model
-    def _send_email(self, move):
+    def _send_by_odoo(self, move, channel):
+        """Any other method Odoo knows for this customer: its own send path."""
+        self.env["account.move.send"]._generate_and_send_invoices(
+            move, sending_methods={channel}, allow_fallback_pdf=False
+        )
+        return {
+            "rationale": self.env._(
+                "Sent by Odoo's '%(method)s' method, the customer's invoice sending preference.",
+                method=dict(
+                    self.env["res.partner"]
+                    ._fields["invoice_sending_method"]
+                    ._description_selection(self.env)
+                ).get(channel, channel),
+            )
+        }
+
+    @api.model
+    def _send_email(self, move, channel):
         sender = self.env["account.move.send"]
         settings = sender._get_default_sending_settings(move, sending_methods={"email"})
         if not settings.get("mail_partner_ids"):
             raise UserError(
                 self.env._(
-                    "%(partner)s has no e-mail address: add one, or set the AI invoice channel "
-                    "to Portal Only, then press Retry on the AI log.",
+                    "%(partner)s has no e-mail address: add one, or set its Invoice sending "
+                    "preference (Accounting tab) to Portal only, then press Retry on the AI log.",
                     partner=move.partner_id.display_name,
                 )
             )
@@ -184,8 +202,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         )
 
     @api.model
-    def _send_portal(self, move):
-        move.is_move_sent = True
+    def _send_portal(self, move, channel):
+        self._send_by_odoo(move, channel)  # the PDF, no e-mail; Odoo marks it sent
         return {
             "rationale": self.env._(
                 "Portal only: no e-mail sent; the customer finds the invoice and pays it on the "
@@ -195,7 +213,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _send_manual(self, move):
+    def _send_manual(self, move, channel):
+        self._send_by_odoo(move, channel)  # Odoo's manual method: the PDF, sent by a person
         move.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=self.env._("Send this invoice by hand"),
@@ -203,20 +222,40 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         )
         return {
             "rationale": self.env._(
-                "The customer's channel is manual: an activity asks a person to send it."
+                "The customer's invoice sending preference is manual: the PDF is ready and an "
+                "activity asks a person to send it."
             )
         }
 
     @api.model
-    def _send_peppol(self, move):
-        methods = dict(self.env["res.partner"]._fields["invoice_sending_method"].selection)
-        if "peppol" not in methods:
+    def _send_peppol(self, move, channel):
+        sender = self.env["account.move.send"]
+        if not sender._is_applicable_to_move("peppol", move):
             raise UserError(
                 self.env._(
-                    "Peppol sending needs Odoo's account_peppol module (and a registered "
-                    "company). Install it, or choose another AI invoice channel for %(partner)s.",
-                    partner=move.partner_id.display_name,
+                    "%(move)s cannot go on Peppol: the company must be registered on Peppol and "
+                    "%(partner)s must have a verified Peppol address (Accounting tab). Fix it or "
+                    "change the customer's Invoice sending preference, then press Retry on the "
+                    "AI log.",
+                    move=move.display_name,
+                    partner=move.commercial_partner_id.display_name,
                 )
             )
-        self.env["account.move.send"]._generate_and_send_invoices(move, sending_methods={"peppol"})
-        return {"rationale": self.env._("Sent on the Peppol network (UBL).")}
+        sender._generate_and_send_invoices(
+            move, sending_methods={"peppol"}, allow_raising=True, allow_fallback_pdf=False
+        )
+        if move.peppol_move_state == "error":
+            raise UserError(
+                self.env._(
+                    "The Peppol access point refused %(move)s; see its chatter. Press Retry on "
+                    "the AI log once it is fixed.",
+                    move=move.display_name,
+                )
+            )
+        return {
+            "rationale": self.env._(
+                "Sent on the Peppol network (%(format)s) to %(endpoint)s.",
+                format=move.commercial_partner_id.invoice_edi_format or "UBL",
+                endpoint=move.commercial_partner_id.peppol_endpoint or "",
+            )
+        }

@@ -129,7 +129,13 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         """Check, narrate, route and log one freshly drafted invoice."""
         source_key = f"picking:{log.picking_id.id}" if log.picking_id else None
         findings = self.env["account.move.ai.checks"]._run(invoice, source_key)
-        invoice.ai_check_findings = checks.findings_to_json(findings)
+        invoice._ai_write(
+            {
+                "ai_drafted": True,
+                "ai_check_findings": checks.findings_to_json(findings),
+                "ai_checked_fingerprint": invoice._ai_fingerprint(),
+            }
+        )
         narrative = self._narrate(log, invoice)
         note = narrative.data.customer_note
         if note:
@@ -139,7 +145,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         decision = self._post_or_hold(invoice, routing)
         if decision == "held_for_review" and not review:  # automatic posting failed
             review = True
-            routing["reasons"] = [invoice.ai_review_reason]
+            routing["reasons"] = [invoice.sudo().ai_review_reason]
         result = self._done(
             log,
             {
@@ -158,9 +164,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
                 **narrative.log_vals(),
             },
         )
-        self._post_chatter(log, invoice)
-        if decision == "posted":
-            self.env["ai.invoice.agent.delivery"]._enqueue(invoice, log.trigger)
+        self._post_chatter(log, invoice)  # a posted invoice went to the delivery agent in _post
         return result
 
     # ------------------------------------------------------------------
@@ -305,11 +309,13 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             is_new_customer=company.ai_review_new_customers and self._is_new_customer(invoice),
             review_new_customers=company.ai_review_new_customers,
             findings=findings,
-            currency_symbol=company.currency_id.symbol or "",
+            amount_display=self._money(amount_company, company.currency_id),
+            threshold_display=self._money(company.ai_review_threshold, company.currency_id),
         )
         return {
             "review_required": decision.review_required,
             "reasons": list(decision.reasons),
+            "codes": list(decision.codes),
             "threshold": company.ai_review_threshold,
             "amount_company": amount_company,
             "auto_post": company.ai_auto_post,
@@ -332,7 +338,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     def _post_or_hold(self, invoice, routing):
         """Hold for review, post when the company allows it, or leave draft: the decision."""
         if routing["review_required"]:
-            invoice._ai_hold_for_review("\n".join(routing["reasons"]))
+            invoice._ai_hold_for_review("\n".join(routing["reasons"]), routing["codes"])
             return "held_for_review"
         if not invoice.company_id.ai_auto_post:
             return "drafted"
@@ -343,7 +349,8 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             invoice._ai_hold_for_review(
                 self.env._(
                     "Automatic posting failed: %(error)s", error=exc.args[0] if exc.args else exc
-                )
+                ),
+                ["posting_failed"],
             )
             return "held_for_review"
         return "posted"

@@ -15,6 +15,7 @@ AGENTS = {
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
     ("order_confirmed", "Order Confirmed"),
+    ("invoice_posted", "Invoice Posted"),
     ("manual", "Manual"),
 ]
 DECISIONS = [
@@ -25,6 +26,7 @@ DECISIONS = [
     ("skipped", "Skipped"),
     ("approved", "Approved"),
     ("rejected", "Rejected"),
+    ("reopened", "Back to Review"),
     ("failed", "Failed"),
 ]
 STATES = [

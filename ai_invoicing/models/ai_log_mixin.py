@@ -14,13 +14,15 @@ class AiLogMixin(models.AbstractModel):
     _ai_log_field = None  # the ai.invoice.log field that points to this model
 
     def _compute_ai_log_count(self):
+        # sudo: ai.invoice.log - a count on a document anyone may open; the logs
+        # themselves stay readable by AI Invoicing users only
         counts = dict(
-            self.env["ai.invoice.log"]._read_group(
-                [(self._ai_log_field, "in", self.ids)], [self._ai_log_field], ["__count"]
-            )
+            self.env["ai.invoice.log"]
+            .sudo()
+            ._read_group([(self._ai_log_field, "in", self.ids)], [self._ai_log_field], ["__count"])
         )
         for record in self:
-            record.ai_log_count = counts.get(record, 0)
+            record.ai_log_count = counts.get(record.sudo(), 0)
 
     def action_view_ai_logs(self):
         self.ensure_one()

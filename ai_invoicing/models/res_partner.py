@@ -1,36 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import fields, models
 
-CHANNELS = [
-    ("auto", "Automatic"),
-    ("email", "E-mail"),
-    ("peppol", "Peppol (UBL)"),
-    ("portal", "Portal Only"),
-    ("manual", "Manual"),
-]
-
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ai_invoice_channel = fields.Selection(
-        CHANNELS,
-        string="AI Invoice Channel",
-        default="auto",
-        help="How the AI delivery agent sends posted invoices. Automatic: Peppol when a "
-        "verified Peppol endpoint is known, e-mail when an address is known, else the portal "
-        "only.",
+    # Odoo's own company-dependent preference; the one option it lacks: the portal
+    # only (the PDF is generated and the invoice marked sent, no e-mail goes out).
+    invoice_sending_method = fields.Selection(
+        selection_add=[("portal", "Portal only")], ondelete={"portal": "set null"}
     )
 
-    def _ai_effective_channel(self):
-        """The channel actually used: the partner's choice, or what Odoo knows."""
+    def _ai_effective_channel(self, company=None):
+        """How Odoo sends this customer's invoices in ``company`` (its default: e-mail)."""
         self.ensure_one()
-        partner = self.commercial_partner_id if self.ai_invoice_channel == "auto" else self
-        channel = self.ai_invoice_channel
-        if channel != "auto":
-            return channel
-        if getattr(partner, "peppol_endpoint", False) and (
-            getattr(partner, "peppol_verification_state", "") == "valid"
-        ):
-            return "peppol"
-        return "email" if self.email else "portal"
+        company = company or self.env.company
+        partner = self.commercial_partner_id.with_company(company)
+        return partner.invoice_sending_method or "email"

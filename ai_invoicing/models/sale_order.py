@@ -7,7 +7,12 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "ai.log.mixin"]
     _ai_log_field = "sale_order_id"
 
-    ai_log_ids = fields.One2many("ai.invoice.log", "sale_order_id", string="AI Logs")
+    ai_log_ids = fields.One2many(
+        "ai.invoice.log",
+        "sale_order_id",
+        string="AI Logs",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
 
     def _action_confirm(self):

@@ -7,7 +7,12 @@ class StockPicking(models.Model):
     _inherit = ["stock.picking", "ai.log.mixin"]
     _ai_log_field = "picking_id"
 
-    ai_log_ids = fields.One2many("ai.invoice.log", "picking_id", string="AI Logs")
+    ai_log_ids = fields.One2many(
+        "ai.invoice.log",
+        "picking_id",
+        string="AI Logs",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
 
     def _action_done(self):

@@ -5,11 +5,17 @@ from dataclasses import dataclass
 
 from .checks import Finding
 
+# Stable reason codes (filters and analysis use them; the texts are translated)
+REASON_THRESHOLD = "threshold"
+REASON_NEW_CUSTOMER = "new_customer"
+REASON_FINDING = "finding"
+
 
 @dataclass(frozen=True)
 class ReviewDecision:
     review_required: bool
     reasons: tuple[str, ...]
+    codes: tuple[str, ...] = ()
 
 
 def _money(amount: float, symbol: str) -> str:
@@ -23,15 +29,26 @@ def decide_review(
     review_new_customers: bool,
     findings: Sequence[Finding] = (),
     currency_symbol: str = "",
+    amount_display: str = "",
+    threshold_display: str = "",
 ) -> ReviewDecision:
-    """Amount above threshold (0 disables), first invoice, or any warning/error finding."""
-    reasons = []
+    """Amount above threshold (0 disables), first invoice, or any warning/error finding.
+
+    ``amount_display`` / ``threshold_display``: the amounts as the UI shows them
+    (the caller formats them with Odoo); without them a plain format is used.
+    """
+    reasons, codes = [], []
     if threshold and amount_company > threshold:
         reasons.append(
-            f"Total {_money(amount_company, currency_symbol)} is above the review threshold of "
-            f"{_money(threshold, currency_symbol)}."
+            f"Total {amount_display or _money(amount_company, currency_symbol)} is above the "
+            f"review threshold of {threshold_display or _money(threshold, currency_symbol)}."
         )
+        codes.append(REASON_THRESHOLD)
     if is_new_customer and review_new_customers:
         reasons.append("First invoice for this customer.")
-    reasons += [f.message for f in findings if f.severity in ("warning", "error")]
-    return ReviewDecision(review_required=bool(reasons), reasons=tuple(reasons))
+        codes.append(REASON_NEW_CUSTOMER)
+    flagged = [f.message for f in findings if f.severity in ("warning", "error")]
+    if flagged:
+        reasons += flagged
+        codes.append(REASON_FINDING)
+    return ReviewDecision(review_required=bool(reasons), reasons=tuple(reasons), codes=tuple(codes))

@@ -4,6 +4,7 @@ from . import test_delivery
 from . import test_failures
 from . import test_invoice_flow
 from . import test_llm_wiring
+from . import test_review_guard
 from . import test_review_routing
 from . import test_review_tour
 from . import test_review_workflow

@@ -126,7 +126,7 @@ class TestChecks(AiInvoicingCommon):
         self.assertIn("tax_mismatch", self._codes(log))
         self.assertEqual(invoice.ai_review_state, "pending")
         self.assertIn("Export", invoice.ai_review_reason)
-        self.assertIn("[ERROR]", invoice.ai_check_summary)
+        self.assertIn("text-bg-danger", str(invoice.ai_check_html))
 
     def test_invalid_vat_check_digit(self):
         self.be_customer.vat = "BE0477472702"
@@ -180,13 +180,13 @@ class TestChecks(AiInvoicingCommon):
         self.assertEqual(self._codes(log), ["unusual_amount"])
 
     def test_email_channel_without_address(self):
-        self.be_customer.write({"ai_invoice_channel": "email", "email": False})
+        self.be_customer.write({"invoice_sending_method": "email", "email": False})
         log, invoice = self._draft(self.be_customer)
         self.assertEqual(self._codes(log), ["channel_email_missing"])
         self.assertEqual(invoice.ai_review_state, "pending")
 
     def test_manual_channel_is_info_only(self):
-        self.be_customer.ai_invoice_channel = "manual"
+        self.be_customer.invoice_sending_method = "manual"
         log, invoice = self._draft(self.be_customer)
         self.assertEqual(self._codes(log), ["channel_manual"])
         self.assertEqual(invoice.ai_review_state, "none", "info findings are only logged")

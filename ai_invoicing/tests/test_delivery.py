@@ -73,7 +73,7 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertIn(invoice.name, response.text)
 
     def test_portal_only_customer_gets_no_mail(self):
-        self.customer.email = False
+        self.customer.write({"email": False, "invoice_sending_method": "portal"})
         invoice, log, trap = self._post_and_queue()
         trap.perform_enqueued_jobs()
         self.assertEqual(log.source_data["channel"], "portal")
@@ -95,7 +95,7 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
 
     def test_failure_gives_failed_log_activity_and_retry(self):
         invoice, log, trap = self._post_and_queue()
-        self.customer.write({"ai_invoice_channel": "email", "email": False})  # before sending
+        self.customer.write({"invoice_sending_method": "email", "email": False})  # before sending
         trap.perform_enqueued_jobs()
         self.assertEqual(log.state, "failed")
         self.assertIn("has no e-mail address", log.error)
@@ -109,19 +109,76 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertEqual(log.decision, "sent")
         self.assertEqual(len(self._mails(invoice)), 1)
 
+    def test_customer_without_preference_is_sent_by_email_as_odoo_would(self):
+        self.assertFalse(self.customer.invoice_sending_method)
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        self.assertEqual(log.source_data["channel"], "email")
+        self.assertEqual(len(self._mails(invoice)), 1)
+
+    def test_manual_preference_gives_an_activity_and_no_mail(self):
+        self.customer.invoice_sending_method = "manual"
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        self.assertEqual((log.decision, log.source_data["channel"]), ("sent", "manual"))
+        self.assertFalse(self._mails(invoice))
+        self.assertTrue(invoice.invoice_pdf_report_id, "the PDF is ready for a person")
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.assertTrue(invoice.activity_ids.filtered(lambda a: a.activity_type_id == todo))
+
+    def test_preference_is_per_company(self):
+        """Odoo's invoice_sending_method is company-dependent: the agent reads the invoice's."""
+        other = self.setup_other_company(name="Other Sender")["company"]
+        self.customer.with_company(other).invoice_sending_method = "manual"
+        self.assertEqual(self.customer._ai_effective_channel(self.company), "email")
+        self.assertEqual(self.customer._ai_effective_channel(other), "manual")
+
     def test_peppol_channel(self):
-        if "peppol" not in dict(
-            self.env["res.partner"]._fields["invoice_sending_method"].selection
-        ):
-            invoice, log, trap = self._post_and_queue()
-            self.customer.ai_invoice_channel = "peppol"
-            trap.perform_enqueued_jobs()
-            self.assertEqual(log.state, "failed")
-            self.assertIn("account_peppol", log.error)
-            self.skipTest(
-                "account_peppol is not installed (its 'certificate' dependency is not "
-                "Community in this tree): only the refusal path is tested"
-            )
+        if "account_peppol" not in self.env["ir.module.module"]._installed():
+            self.skipTest("account_peppol is not installed in this database")
+        # Odoo's own demo mode of the Peppol proxy: no network, the access point is mocked
+        self.env["ir.config_parameter"].sudo().set_param("account_peppol.edi.mode", "demo")
+        self.company.partner_id.write(
+            {"country_id": self.country_be.id, "vat": "BE0477472701", "street": "Rue 1"}
+        )
+        self.company.write(
+            {
+                "peppol_eas": "0208",
+                "peppol_endpoint": "0477472701",
+                "account_peppol_proxy_state": "sender",
+            }
+        )
+        self.customer.write(
+            {
+                "vat": "BE0202239951",
+                "street": "Rue de la Loi 16",
+                "city": "Brussels",
+                "zip": "1000",
+                "peppol_eas": "0208",
+                "peppol_endpoint": "0202239951",
+                "invoice_sending_method": "peppol",
+            }
+        )
+        self.customer.button_account_peppol_check_partner_endpoint(company=self.company)
+        self.assertEqual(self.customer.peppol_verification_state, "valid")
+        invoice, log, trap = self._post_and_queue()
+        trap.perform_enqueued_jobs()
+        self.assertEqual((log.state, log.decision), ("done", "sent"), log.error)
+        self.assertEqual(log.source_data["channel"], "peppol")
+        self.assertEqual(invoice.peppol_move_state, "processing")
+        self.assertTrue(invoice.peppol_message_uuid.startswith("demo_"))
+        self.assertTrue(invoice.ubl_cii_xml_id, "the UBL document went out")
+        self.assertFalse(self._mails(invoice), "Peppol, not e-mail")
+
+    def test_peppol_preference_without_registration_is_a_clear_failure(self):
+        if "account_peppol" not in self.env["ir.module.module"]._installed():
+            self.skipTest("account_peppol is not installed in this database")
+        invoice, log, trap = self._post_and_queue()
+        self.customer.invoice_sending_method = "peppol"  # changed after posting
+        trap.perform_enqueued_jobs()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("Peppol", log.error)
+        self.assertIn("Retry", log.error)
 
     def test_llm_writes_the_opening_paragraph(self):
         body = "Bonjour ! Merci pour votre commande, voici votre facture."
