@@ -31,8 +31,8 @@ DEFAULT_MARGIN = 0.1
 # Evidence weights, combined as 1 - prod(1 - w): each independent clue removes part of the doubt.
 W_REF_STRUCTURED = 0.95  # Belgian +++…+++ or RF reference with valid check digits
 W_REF_EXACT = 0.85  # invoice number or payment reference, any separators and case
+W_REF_STRUCTURED_TYPO = 0.8  # one character off a structured reference, its check digits fail
 W_REF_SHORT = 0.75  # the same without its prefix (2026/00042 for INV/2026/00042)
-W_REF_STRUCTURED_TYPO = 0.7  # one character off a structured reference, check digits fail
 W_REF_CUSTOMER = 0.6  # customer PO reference: one PO may cover several invoices
 W_REF_PROPOSED = 0.6  # read from the remittance text by the LLM, checked against open items
 W_REF_TYPO = 0.5  # one character off (substitution, insertion, deletion or swap)
