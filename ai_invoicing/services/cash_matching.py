@@ -36,6 +36,7 @@ W_REF_SHORT = 0.75  # the same without its prefix (2026/00042 for INV/2026/00042
 W_REF_CUSTOMER = 0.6  # customer PO reference: one PO may cover several invoices
 W_REF_PROPOSED = 0.6  # read from the remittance text by the LLM, checked against open items
 W_REF_TYPO = 0.5  # one character off (substitution, insertion, deletion or swap)
+W_REF_TYPO_SHARED = 0.15  # one character off several open references: supports an amount only
 W_REF_PARTIAL_SET = 0.3  # a combination of which only some items are referenced
 W_AMOUNT_EXACT = 0.6
 W_AMOUNT_EARLY = 0.55
@@ -53,6 +54,7 @@ F_OVERPAYMENT = 0.8
 F_OTHER_PARTNER = 0.75  # the payer was identified and it is not the invoice's customer
 F_OTHER_PARTNER_BY_NAME = 0.85
 F_OTHER_CURRENCY = 0.6
+F_LABEL_ELSEWHERE = 0.85  # the label names other open items
 
 MIN_KEY_LENGTH = 4
 MIN_SHORT_LENGTH = 5
@@ -86,6 +88,7 @@ _NAME_NOISE = re.compile(r"[^0-9A-Z]+")
 _WORD_SPLIT = re.compile(r"[\s,;:]+")
 _HAS_DIGIT = re.compile(r"\d")
 _LETTER_PREFIX = re.compile(r"^[A-Z]+(?=\d)")
+_DATE_SHAPE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _BE_STRUCTURED_IN_TEXT = re.compile(
     r"(?:\+{3}|\*{3})?\s*(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})\s*(?:\+{3}|\*{3})?"
 )
@@ -409,7 +412,7 @@ class Index:
     def _add_key(self, key: str, ref: _RefEntry) -> None:
         entries = self._by_ref.setdefault(key, [])
         entries.append(ref)
-        if len(entries) > 1 or len(key) < MIN_TYPO_LENGTH or ref.source == "customer":
+        if ref.short or ref.source == "customer" or len(key) < MIN_TYPO_LENGTH:
             return
         self._typo_lengths.update((len(key) - 1, len(key), len(key) + 1))
         for i in range(len(key)):
@@ -419,10 +422,14 @@ class Index:
     def references(self, key: str) -> list[_RefEntry]:
         return self._by_ref.get(key, [])
 
-    def near_keys(self, token: str) -> set[str]:
-        """Reference keys exactly one edit away from ``token`` (deletion-neighbourhood look-up)."""
+    def near_references(self, token: str) -> list[_RefEntry]:
+        """Full references (not prefix-less forms, not PO references) one edit from ``token``.
+
+        A deletion-neighbourhood look-up: keys are indexed by their one-character deletions,
+        and each candidate is confirmed with an exact edit-distance check.
+        """
         if len(token) < MIN_TYPO_LENGTH - 1 or len(token) not in self._typo_lengths:
-            return set()
+            return []
         by_ref, by_deletion = self._by_ref, self._by_deletion
         found = set(by_deletion.get(token, ()))
         for i in range(len(token)):
@@ -430,11 +437,13 @@ class Index:
             if variant in by_ref:
                 found.add(variant)
             found.update(by_deletion.get(variant, ()))
-        return {
-            key
-            for key in found
-            if _within_one_edit(token, key) and any(ref.source != "customer" for ref in by_ref[key])
-        }
+        return [
+            ref
+            for key in sorted(found)
+            if _within_one_edit(token, key)
+            for ref in by_ref[key]
+            if not ref.short and ref.source != "customer"
+        ]
 
     def by_amount(self, currency: str, minor: int) -> list[_Entry]:
         return self._by_amount.get((currency.upper(), minor), [])
@@ -456,6 +465,7 @@ class Index:
 class _RefHit:
     weight: float
     reason: str
+    firm: bool = True  # False: one character off several references, it only supports an amount
 
 
 def _label_tokens(label: str) -> dict[str, str]:
@@ -499,6 +509,12 @@ def _reference_hits(
 
     for token, written in _label_tokens(line.label).items():
         exact = index.references(token)
+        if _DATE_SHAPE.fullmatch(written):
+            # 2026-04-15 is a date, not INV/2026/0415 without its prefix or with a typo.
+            exact = [ref for ref in exact if not ref.short]
+            for ref in exact:
+                keep(ref.item_id, _exact_hit(ref, written))
+            continue
         for ref in exact:
             keep(ref.item_id, _exact_hit(ref, written))
         short = _short_form(token)
@@ -508,9 +524,10 @@ def _reference_hits(
         if exact or _is_structured(token):
             # A token that is a reference itself, or carries valid check digits, is no typo.
             continue
-        for key in index.near_keys(token):
-            for ref in index.references(key):
-                keep(ref.item_id, _typo_hit(ref, written))
+        near = index.near_references(token)
+        others = len({ref.item_id for ref in near}) - 1
+        for ref in near:
+            keep(ref.item_id, _typo_hit(ref, written, others))
     for token in proposed:
         key = normalize_reference(token)
         for ref in _proposed_refs(key, index):
@@ -554,7 +571,14 @@ def _short_hit(ref: _RefEntry, written: str) -> _RefHit:
     )
 
 
-def _typo_hit(ref: _RefEntry, written: str) -> _RefHit:
+def _typo_hit(ref: _RefEntry, written: str, others: int) -> _RefHit:
+    if others:
+        return _RefHit(
+            W_REF_TYPO_SHARED,
+            f"'{written}' in the label is one character off {ref.display} "
+            f"and {others} other open reference{'s' if others > 1 else ''}",
+            firm=False,
+        )
     if ref.structured:
         return _RefHit(
             W_REF_STRUCTURED_TYPO,
@@ -702,9 +726,10 @@ def _single(
     currency = item.currency.upper()
     reasons = [hit.reason] if hit else []
     evidence = [hit.weight] if hit else []
+    firm = hit is not None and hit.firm
     amount = paid.get(currency)
     if amount is None:
-        if not hit:
+        if not firm:
             return None
         reasons.append(
             f"the invoice is in {currency} and the payment in {', '.join(paid)}: "
@@ -734,8 +759,8 @@ def _single(
             f"(discount {format_amount(candidate.write_off, currency)}{until})"
         )
         _uniqueness(candidate, amount, partner, index, currency, pool)
-    elif hit or len(pool) == 1:
-        if not hit:
+    elif firm or len(pool) == 1:
+        if not firm:
             reasons.append(f"the only open item of {_payer_name(partner, index)}")
         if amount < entry.minor:
             candidate.kind = "partial"
@@ -991,15 +1016,21 @@ def match_line(
         candidate = _single(entry, line, paid, hits.get(item_id), partner, index)
         if candidate is not None:
             candidates.append(candidate)
+    named = {item_id: hit for item_id, hit in hits.items() if hit.firm}
     sure_single = any(
-        c.kind in ("exact", "early_discount") and c.entries[0].item.id in hits for c in candidates
+        c.kind in ("exact", "early_discount") and c.entries[0].item.id in named for c in candidates
     )
     if not sure_single:
-        candidates.extend(_combinations(line, paid, hits, partner, index))
+        candidates.extend(_combinations(line, paid, named, partner, index))
 
     for candidate in candidates:
         _partner_evidence(candidate, partner, index)
         _date_evidence(candidate, line)
+        if named and not any(e.item.id in named for e in candidate.entries):
+            candidate.factor *= F_LABEL_ELSEWHERE
+            refs = sorted(index.item(item_id).move_name for item_id in named)
+            more = f" and {len(refs) - 3} more" if len(refs) > 3 else ""
+            candidate.reasons.append(f"the label refers to {', '.join(refs[:3])}{more} instead")
     return _rank(line, candidates, limit)
 
 

@@ -147,18 +147,47 @@ def test_customer_po_reference():
 
 # -- typos ----------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "label, written",
+    "label",
     [
-        ("INV/2026/00024", "INV/2026/00024"),  # two digits swapped
-        ("INV/2026/0042", "INV/2026/0042"),  # a zero missing
-        ("INV/2O26/00042", "INV/2O26/00042"),  # letter O for zero
-        ("INV/2026/000042", "INV/2026/000042"),  # a zero too many
+        "INV/2026/00402",  # two digits swapped
+        "INV/2026/0042",  # a zero missing
+        "INV/2O26/00042",  # letter O for zero
+        "INV/2026/000042",  # a zero too many
     ],
 )
-def test_typo_in_reference(label, written):
-    top = best(line("1210.00", label, account=ACME_IBAN))
+def test_typo_in_reference(label):
+    suggestions = suggest(line("1210.00", label, account=ACME_IBAN))
+    top = suggestions[0]
     assert top.item_ids == (101,)
-    assert f"'{written}' in the label is one character off INV/2026/00042" in top.explanation
+    assert f"'{label}' in the label is one character off INV/2026/00042," in top.explanation
+    assert auto_apply_choice(suggestions) is top
+
+
+def test_typo_close_to_several_references_only_supports_the_amount():
+    # 00024 is one character off 00042 (swap) and 00044 (Brico's): no firm reference.
+    statement = line("1210.00", "INV/2026/00024", account=ACME_IBAN)
+    top = best(statement)
+    assert top.item_ids == (101,)
+    assert (
+        "'INV/2026/00024' in the label is one character off INV/2026/00042 "
+        "and 1 other open reference" in top.explanation
+    )
+    # It never makes a partial payment or an overpayment on its own.
+    assert suggest(line("600.00", "INV/2026/00024", account=ACME_IBAN)) == []
+
+
+def test_dates_in_the_label_are_not_references():
+    index = Index([item(401, "INV/2026/0415", "99.00", DELTA, due=date(2026, 4, 30))])
+    assert suggest(line("12.00", "transfer 2026-04-15", when=date(2026, 4, 15)), index) == []
+    assert suggest(line("12.00", "transfer 2026-04-16", when=date(2026, 4, 15)), index) == []
+    assert suggest(line("12.00", "INV/2026/0415"), index)[0].item_ids == (401,)
+
+
+def test_label_naming_another_item_marks_down_an_amount_match():
+    suggestions = suggest(line("500.00", "INV/2026/00042", account=ACME_IBAN))
+    assert [(s.item_ids, s.kind) for s in suggestions] == [((101,), "partial"), ((102,), "exact")]
+    assert "the label refers to INV/2026/00042 instead" in suggestions[1].explanation
+    assert auto_apply_choice(suggestions) is None
 
 
 def test_a_real_reference_is_not_a_typo_of_its_neighbour():
