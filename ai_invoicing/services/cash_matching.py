@@ -64,6 +64,7 @@ MAX_TOKEN_LENGTH = 35
 MAX_GROUP_WORD_LENGTH = 5  # "RF18 5390 0754", "123 4567 89002", "INV 2026 00042" are joined
 MAX_AMOUNT_ONLY_CANDIDATES = 20
 MAX_COMBINATION_POOL = 30
+MAX_COMBINATION_SCAN = 300  # of the payer's items, oldest due first, to fill the pool
 MAX_COMBINATION_SIZE = 5
 COMBINATION_BUDGET = 3000  # search nodes per line
 MAX_COMBINATION_SOLUTIONS = 4
@@ -331,10 +332,11 @@ class _RefEntry:
 
 
 class _Entry:
-    __slots__ = ("item", "minor", "early_minor", "sort_key")
+    __slots__ = ("item", "currency", "minor", "early_minor", "sort_key")
 
     def __init__(self, item: OpenItem):
         self.item = item
+        self.currency = item.currency.upper()
         self.minor = to_minor(item.residual, item.currency)
         self.early_minor = (
             to_minor(item.early_discount_amount, item.currency)
@@ -352,7 +354,8 @@ class Index:
 
     def __init__(self, items: Iterable[OpenItem]):
         self._entries: dict[int, _Entry] = {}
-        self._by_partner: dict[int, list[_Entry]] = {}
+        self._by_partner: dict[tuple[int, str], list[_Entry]] = {}
+        self._payable: dict[tuple[int, str, int], int] = {}  # items a partner can pay with x
         self._by_amount: dict[tuple[str, int], list[_Entry]] = {}
         self._by_early_amount: dict[tuple[str, int], list[_Entry]] = {}
         self._by_ref: dict[str, list[_RefEntry]] = {}
@@ -364,13 +367,18 @@ class Index:
             if entry.minor <= 0:
                 continue
             self._entries[item.id] = entry
-            currency = item.currency.upper()
+            currency = entry.currency
+            amounts = [entry.minor]
             self._by_amount.setdefault((currency, entry.minor), []).append(entry)
             if entry.early_minor is not None and 0 < entry.early_minor < entry.minor:
+                amounts.append(entry.early_minor)
                 self._by_early_amount.setdefault((currency, entry.early_minor), []).append(entry)
             if item.partner_id is not None:
-                self._by_partner.setdefault(item.partner_id, []).append(entry)
+                self._by_partner.setdefault((item.partner_id, currency), []).append(entry)
                 self.partner_names.setdefault(item.partner_id, item.partner_name)
+                for amount in amounts:
+                    key = (item.partner_id, currency, amount)
+                    self._payable[key] = self._payable.get(key, 0) + 1
             self._index_references(item)
         for bucket in (self._by_partner, self._by_amount, self._by_early_amount):
             for entries in bucket.values():
@@ -451,8 +459,13 @@ class Index:
     def by_early_amount(self, currency: str, minor: int) -> list[_Entry]:
         return self._by_early_amount.get((currency.upper(), minor), [])
 
-    def of_partner(self, partner_id: int) -> list[_Entry]:
-        return self._by_partner.get(partner_id, [])
+    def of_partner(self, partner_id: int, currency: str) -> list[_Entry]:
+        """The partner's open items in ``currency``, oldest due date first."""
+        return self._by_partner.get((partner_id, currency.upper()), [])
+
+    def payable_count(self, partner_id: int, currency: str, minor: int) -> int:
+        """How many of the partner's open items ``minor`` pays exactly (residual or early)."""
+        return self._payable.get((partner_id, currency.upper(), minor), 0)
 
     def entry(self, item_id: int) -> _Entry:
         return self._entries[item_id]
@@ -723,7 +736,7 @@ def _single(
     index: Index,
 ) -> _Candidate | None:
     item = entry.item
-    currency = item.currency.upper()
+    currency = entry.currency
     reasons = [hit.reason] if hit else []
     evidence = [hit.weight] if hit else []
     firm = hit is not None and hit.firm
@@ -740,14 +753,15 @@ def _single(
         )
     in_foreign = currency != line.currency.upper()
     paid_text = f"amount paid in {currency}" if in_foreign else "amount"
-    pool = _payer_pool(partner, entry, index, currency)
+    payer = partner.partner_id if partner and partner.partner_id == item.partner_id else None
+    payer_items = len(index.of_partner(payer, currency)) if payer is not None else 0
     on_time = item.early_discount_until is None or line.date <= item.early_discount_until
     candidate = _Candidate((entry,), "exact", currency, {}, evidence, reasons)
     if amount == entry.minor:
         candidate.applied = {item.id: entry.minor}
         evidence.append(W_AMOUNT_EXACT)
         reasons.append(f"{paid_text} equals the residual")
-        _uniqueness(candidate, amount, partner, index, currency, pool)
+        _uniqueness(candidate, amount, payer, partner, index, currency)
     elif amount == entry.early_minor and on_time:
         candidate.kind = "early_discount"
         candidate.applied = {item.id: entry.minor}
@@ -758,8 +772,8 @@ def _single(
             f"{paid_text} equals the early-payment amount "
             f"(discount {format_amount(candidate.write_off, currency)}{until})"
         )
-        _uniqueness(candidate, amount, partner, index, currency, pool)
-    elif firm or len(pool) == 1:
+        _uniqueness(candidate, amount, payer, partner, index, currency)
+    elif firm or payer_items == 1:
         if not firm:
             reasons.append(f"the only open item of {_payer_name(partner, index)}")
         if amount < entry.minor:
@@ -793,25 +807,16 @@ def _payer_name(partner: PartnerMatch | None, index: Index) -> str:
     return index.partner_names.get(partner.partner_id) or f"partner {partner.partner_id}"
 
 
-def _payer_pool(
-    partner: PartnerMatch | None, entry: _Entry, index: Index, currency: str
-) -> list[_Entry]:
-    if partner is None or entry.item.partner_id != partner.partner_id:
-        return []
-    return [e for e in index.of_partner(partner.partner_id) if e.item.currency.upper() == currency]
-
-
 def _uniqueness(
     candidate: _Candidate,
     amount: int,
+    payer: int | None,
     partner: PartnerMatch | None,
     index: Index,
     currency: str,
-    pool: list[_Entry],
 ) -> None:
-    if pool:
-        same = [e for e in pool if e.minor == amount or e.early_minor == amount]
-        if len(same) == 1:
+    if payer is not None:
+        if index.payable_count(payer, currency, amount) == 1:
             candidate.evidence.append(W_UNIQUE_PARTNER)
             candidate.reasons.append(
                 f"the only open item of {_payer_name(partner, index)} with this amount"
@@ -882,13 +887,13 @@ def _combinations(
     for currency, amount in paid.items():
         pool: dict[int, _Entry] = {}
         for e in referenced:
-            if e.item.currency.upper() == currency and e.minor < amount:
+            if e.currency == currency and e.minor < amount:
                 pool.setdefault(e.item.id, e)
         if payer is not None:
-            for e in index.of_partner(payer):
+            for e in index.of_partner(payer, currency)[:MAX_COMBINATION_SCAN]:
                 if len(pool) >= MAX_COMBINATION_POOL:
                     break
-                if e.item.currency.upper() == currency and e.minor < amount:
+                if e.minor < amount:
                     pool.setdefault(e.item.id, e)
         if len(pool) < 2:
             continue
@@ -1005,11 +1010,10 @@ def match_line(
             for e in found[:MAX_AMOUNT_ONLY_CANDIDATES]:
                 entries.setdefault(e.item.id, e)
     if partner is not None:
-        own = index.of_partner(partner.partner_id)
         for currency in paid:
-            in_currency = [e for e in own if e.item.currency.upper() == currency]
-            if len(in_currency) == 1:
-                entries.setdefault(in_currency[0].item.id, in_currency[0])
+            own = index.of_partner(partner.partner_id, currency)
+            if len(own) == 1:
+                entries.setdefault(own[0].item.id, own[0])
 
     candidates = []
     for item_id, entry in entries.items():
