@@ -889,9 +889,11 @@ def _combinations(
         for e in referenced:
             if e.currency == currency and e.minor < amount:
                 pool.setdefault(e.item.id, e)
+        truncated = False  # some of the payer's items were left out: no claim to be the only one
         if payer is not None:
-            for e in index.of_partner(payer, currency)[:MAX_COMBINATION_SCAN]:
-                if len(pool) >= MAX_COMBINATION_POOL:
+            for scanned, e in enumerate(index.of_partner(payer, currency)):
+                if scanned >= MAX_COMBINATION_SCAN or len(pool) >= MAX_COMBINATION_POOL:
+                    truncated = True
                     break
                 if e.minor < amount:
                     pool.setdefault(e.item.id, e)
@@ -904,6 +906,7 @@ def _combinations(
             COMBINATION_BUDGET,
             MAX_COMBINATION_SOLUTIONS,
         )
+        complete = complete and not truncated
         for solution in solutions:
             candidates.append(
                 _combination(solution, currency, hits, partner, index, complete, len(solutions))
@@ -939,6 +942,7 @@ def _combination(
         evidence.append(W_UNIQUE_PARTNER)
         reasons.append(
             f"the only combination of {_payer_name(partner, index)}'s open items that adds up"
+            f" (up to {MAX_COMBINATION_SIZE} items)"
         )
     applied = {e.item.id: e.minor for e in solution}
     return _Candidate(solution, "combination", currency, applied, evidence, reasons)

@@ -378,8 +378,34 @@ def test_combination_without_references_waits_for_a_person():
     suggestions = suggest(line("1000.00", "payment", account=BRICO_IBAN), Index(ledger))
     top = suggestions[0]
     assert top.kind == "combination" and top.item_ids == (201, 202, 203)
-    assert "the only combination of Brico NV's open items that adds up" in top.explanation
+    assert "the only combination of Brico NV's open items that adds up (up to 5 items)" in (
+        top.explanation
+    )
     assert auto_apply_choice(suggestions) is None
+
+
+def test_combination_search_is_bounded_and_claims_nothing_beyond_its_bounds():
+    # 40 fillers no pair of which adds up; X+Y (oldest) and Z+W (newest) both pay 1,000.00.
+    ledger = [
+        item(501, "INV/2026/00501", "400.00", DELTA, due=date(2026, 1, 1)),
+        item(502, "INV/2026/00502", "600.00", DELTA, due=date(2026, 1, 2)),
+        *(
+            item(600 + k, f"INV/2026/00{600 + k}", f"900.{k:02d}", DELTA, due=date(2026, 2, k))
+            for k in range(1, 29)
+        ),
+        *(
+            item(700 + k, f"INV/2026/00{700 + k}", f"910.{k:02d}", DELTA, due=date(2026, 3, k))
+            for k in range(1, 13)
+        ),
+        item(503, "INV/2026/00503", "450.00", DELTA, due=date(2026, 6, 1)),
+        item(504, "INV/2026/00504", "550.00", DELTA, due=date(2026, 6, 2)),
+    ]
+    statement = line("1000.00", "payment", account="DE89370400440532013000")
+    suggestions = suggest(statement, Index(ledger))
+    top = suggestions[0]
+    assert (top.kind, top.item_ids) == ("combination", (501, 502))  # oldest items first
+    assert "the only combination" not in top.explanation  # Z+W were never looked at
+    assert auto_apply_choice(suggestions, threshold=0.8) is None
 
 
 def test_two_combinations_adding_up_are_not_guessed():
