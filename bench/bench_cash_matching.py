@@ -11,6 +11,7 @@ included). It also prints how many lines were applied automatically and whether 
 was wrong.
 
 Usage: python3 bench/bench_cash_matching.py [--lines 1000 10000] [--items 20000] [--seed 13]
+       [--big-customer 0.25]  (one customer holds a quarter of the open items)
 """
 
 import argparse
@@ -59,6 +60,13 @@ def parse_args():
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--partners", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--big-customer",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of the open items held by one customer (e.g. 0.25), to check skew",
+    )
     return parser.parse_args()
 
 
@@ -77,11 +85,11 @@ def iban(rng):
     return "BE" + "".join(str(rng.randrange(10)) for _ in range(14))
 
 
-def build_ledger(rng, n_items, n_partners):
+def build_ledger(rng, n_items, n_partners, big_share=0.0):
     partners = [(pid, f"Customer {pid:04d} NV", iban(rng)) for pid in range(1, n_partners + 1)]
     items = []
     for item_id in range(1, n_items + 1):
-        pid, name, _account = rng.choice(partners)
+        pid, name, _account = partners[0] if rng.random() < big_share else rng.choice(partners)
         number = f"INV/{2025 + item_id % 2}/{item_id:05d}"
         if rng.random() < 0.25:  # round amounts: same-amount twins exist
             cents = rng.choice([100, 150, 250, 500, 750, 1000, 1500, 2500]) * 100
@@ -117,7 +125,17 @@ def build_ledger(rng, n_items, n_partners):
     return items, directory, accounts
 
 
-def typo(rng, text):
+def typo(rng, text, numbers):
+    """One character off ``text`` but not another open invoice's number: a typo that writes a
+    real reference (INV/2026/02379 for INV/2026/02369) is that reference to anyone."""
+    for _attempt in range(20):
+        candidate = _one_typo(rng, text)
+        if candidate not in numbers:
+            return candidate
+    return text
+
+
+def _one_typo(rng, text):
     chars = list(text)
     digits = [i for i, c in enumerate(chars) if c.isdigit()]
     i = rng.choice(digits[:-1])
@@ -147,6 +165,7 @@ def build_lines(rng, items, accounts, n_lines):
     for it in items:
         by_partner.setdefault(it.partner_id, []).append(it)
     used = set()
+    numbers = {it.move_name for it in items}
     names, weights = zip(*SCENARIOS, strict=True)
     lines = []
     for line_id in range(1, n_lines + 1):
@@ -166,7 +185,7 @@ def build_lines(rng, items, accounts, n_lines):
         elif scenario == "account_only":
             ref = ""
         elif scenario == "typo":
-            ref = typo(rng, it.move_name)
+            ref = typo(rng, it.move_name, numbers)
         elif scenario == "no_prefix":
             ref = it.move_name.split("/", 1)[1]
         elif scenario == "combination":
@@ -245,11 +264,12 @@ def main():
     args = parse_args()
     rng = random.Random(args.seed)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, seed {args.seed}")
-    items, directory, accounts = build_ledger(rng, args.items, args.partners)
+    items, directory, accounts = build_ledger(rng, args.items, args.partners, args.big_customer)
     started = time.perf_counter()
     index = Index(items)
     build = time.perf_counter() - started
-    print(f"index of {len(index):,} open items ({args.partners:,} customers): {build:.2f} s")
+    skew = f", one holds {args.big_customer:.0%}" if args.big_customer else ""
+    print(f"index of {len(index):,} open items ({args.partners:,} customers{skew}): {build:.2f} s")
     header = (
         f"{'lines':>7} {'items':>7} {'match s':>8} {'total s':>8} {'lines/s':>8} "
         f"{'auto':>6} {'wrong':>6} {'top-1 ok':>9}"
