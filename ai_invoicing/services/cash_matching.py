@@ -711,7 +711,7 @@ def _date_evidence(candidate: _Candidate, line: StatementLine) -> None:
         )
 
 
-def _partner_evidence(candidate: _Candidate, partner: PartnerMatch | None, index: Index) -> None:
+def _partner_evidence(candidate: _Candidate, partner: PartnerMatch | None) -> None:
     if partner is None:
         return
     partners = {e.item.partner_id for e in candidate.entries}
@@ -872,7 +872,6 @@ def _subsets(
 
 
 def _combinations(
-    line: StatementLine,
     paid: dict[str, int],
     hits: dict[int, _RefHit],
     partner: PartnerMatch | None,
@@ -1029,10 +1028,10 @@ def match_line(
         c.kind in ("exact", "early_discount") and c.entries[0].item.id in named for c in candidates
     )
     if not sure_single:
-        candidates.extend(_combinations(line, paid, named, partner, index))
+        candidates.extend(_combinations(paid, named, partner, index))
 
     for candidate in candidates:
-        _partner_evidence(candidate, partner, index)
+        _partner_evidence(candidate, partner)
         _date_evidence(candidate, line)
         if named and not any(e.item.id in named for e in candidate.entries):
             candidate.factor *= F_LABEL_ELSEWHERE
