@@ -100,6 +100,12 @@ class AiInvoiceAgent(models.AbstractModel):
             )._job_run(log)
 
     @api.model
+    def _agent_models(self):
+        """{agent code: agent model} of every agent installed (models inheriting this one)."""
+        children = self.env.registry["ai.invoice.agent"]._inherit_children
+        return {self.env[name]._agent: self.env[name] for name in children if self.env[name]._agent}
+
+    @api.model
     def _agent_user(self):
         return self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False) or self.env.user
 

@@ -6,12 +6,13 @@ from odoo.exceptions import AccessError, UserError
 
 from .ai_invoice_agent import JOB_IDENTITY_PREFIX
 
-# agent code -> (label, the agent model that runs it; None: written by a person's action)
-AGENTS = {
-    "invoice_draft": ("Invoice Drafting", "ai.invoice.agent.draft"),
-    "review": ("Review", None),
-    "delivery": ("Invoice Delivery", "ai.invoice.agent.delivery"),
-}
+# The agents of this addon; an agent model names its code in ``_agent`` and is
+# found by it (``_agent_model``). Another addon adds its agent with selection_add.
+AGENTS = [
+    ("invoice_draft", "Invoice Drafting"),
+    ("review", "Review"),
+    ("delivery", "Invoice Delivery"),
+]
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
     ("order_confirmed", "Order Confirmed"),
@@ -50,7 +51,7 @@ class AiInvoiceLog(models.Model):
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
     agent = fields.Selection(
-        [(code, label) for code, (label, _model) in AGENTS.items()],
+        AGENTS,
         required=True,
         readonly=True,
         index=True,
@@ -234,12 +235,12 @@ class AiInvoiceLog(models.Model):
         if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_manager"):
             raise AccessError(self.env._("Only AI Invoicing managers can retry agent actions."))
         self.check_access("read")
-        failed = self.filtered(lambda log: log.state == "failed" and AGENTS[log.agent][1])
+        failed = self.filtered(lambda log: log.state == "failed" and log._agent_model() is not None)
         if not failed or failed != self:
             raise UserError(self.env._("Only failed agent actions can be retried."))
         failed._system_write({"state": "queued", "error": False, "decision": False})
-        for model, logs in failed.grouped(lambda log: AGENTS[log.agent][1]).items():
-            self.env[model]._delay(logs)
+        for agent, logs in failed.grouped(lambda log: log._agent_model()).items():
+            agent._delay(logs)
         return True
 
     def action_feedback(self):
@@ -281,6 +282,11 @@ class AiInvoiceLog(models.Model):
         if self.agent in ("delivery", "review"):
             return self.move_id
         return self.picking_id or self.sale_order_id
+
+    def _agent_model(self):
+        """The agent model that runs this log's agent (empty for a person's review)."""
+        self.ensure_one()
+        return self.env["ai.invoice.agent"]._agent_models().get(self.agent)
 
     def _agent_label(self):
         self.ensure_one()

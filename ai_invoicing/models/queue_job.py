@@ -2,7 +2,6 @@
 from odoo import models
 
 from .ai_invoice_agent import JOB_IDENTITY_PREFIX
-from .ai_invoice_log import AGENTS
 
 
 class QueueJob(models.Model):
@@ -33,7 +32,7 @@ class QueueJob(models.Model):
             log = Log._from_job_identities([job.identity_key])
             if not log:
                 continue
-            agent = self.env[AGENTS[log.agent][1]].with_user(agent_user)
+            agent = log._agent_model().with_user(agent_user)
             agent = agent.with_company(log.company_id)
             log = log.with_env(agent.env)
             if state == "pending" and log.state == "failed":

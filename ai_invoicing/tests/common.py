@@ -5,8 +5,6 @@ from odoo.tests import Form, new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..models.ai_invoice_log import AGENTS
-
 
 class AiInvoicingCommon(AccountTestInvoicingCommon):
     """Real company, chart of accounts, warehouse, stock and users."""
@@ -133,14 +131,14 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
 
     def _job_function(self, log):
         """The queue job function that runs ``log`` (one per agent)."""
-        return self.env[AGENTS[log.agent][1]]._job_run
+        return log._agent_model()._job_run
 
     def _run_log(self, log):
         """Run the job of ``log`` as queue_job would call it (on the agent model)."""
-        return self.env[AGENTS[log.agent][1]].with_env(log.env)._job_run(log)
+        return log._agent_model().with_env(log.env)._job_run(log)
 
     def _system_log(self, record, trigger, agent="invoice_draft"):
         """A second queued log for ``record``, as a race between two enqueues would leave."""
-        model = self.env[AGENTS[agent][1]]
+        model = self.env["ai.invoice.agent"]._agent_models()[agent]
         vals = dict(model._prepare_log_vals(record, trigger), agent=agent)
         return self.Log._system_create([vals]).with_user(self.agent)
