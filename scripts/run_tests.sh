@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (see README.md > Test):
 #   0. when $PYTHON (default python3) lacks the test packages of requirements.txt,
-#      it makes ./.venv from requirements.txt and uses it (Odoo stays visible
-#      when $PYTHON can import it);
+#      it makes ./.venv from requirements.txt and uses it (an Odoo that $PYTHON
+#      can import stays visible from it);
 #   1. the pure-Python suite (ai_invoicing/services, fake LLM server) with plain pytest;
 #   2. the Odoo suite with pytest-odoo on a throwaway database, whenever Odoo 19
 #      is importable and PostgreSQL is reachable; otherwise it says so, loudly.
@@ -30,20 +30,32 @@ if ! command -v "$PY" >/dev/null 2>&1; then
 fi
 if ! has_requirements "$PY"; then
   VENV=${VENV:-.venv}
-  opts=()
-  # Keep an Odoo installed for $PY visible from the virtual environment.
-  if "$PY" -c "import odoo.release" 2>/dev/null; then opts=(--system-site-packages); fi
-  want="$(cksum <requirements.txt) ${opts[*]}"
+  # An Odoo installed for $PY stays visible from the virtual environment: its site
+  # directories come after the environment's own (a .pth file; works when $PY is a
+  # virtual environment too, unlike --system-site-packages).
+  sites=""
+  if "$PY" -c "import odoo.release" 2>/dev/null; then
+    sites=$("$PY" -c "import site; print(repr([*site.getsitepackages(), site.getusersitepackages()]))")
+  fi
+  want="$(cksum <requirements.txt) $sites"
   if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then
     if [ -e "$VENV" ] && [ ! -f "$VENV/pyvenv.cfg" ]; then
       echo "$VENV exists and is not a virtual environment: set VENV to another path." >&2
       exit 1
     fi
     echo "== $PY lacks the test packages: setting up $VENV from requirements.txt"
-    if ! { "$PY" -m venv --clear "${opts[@]}" "$VENV" \
+    if ! { "$PY" -m venv --clear "$VENV" \
            && "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt; }; then
       echo "Could not set up $VENV (on Debian/Ubuntu: apt-get install python3-venv)." >&2
       exit 1
+    fi
+    if [ -n "$sites" ]; then
+      "$VENV/bin/python" - "$sites" <<'PYEOF'
+import os, sys, sysconfig
+pth = os.path.join(sysconfig.get_paths()["purelib"], "zz_parent_python_sites.pth")
+with open(pth, "w") as f:
+    f.write("import site; list(map(site.addsitedir, %s))\n" % sys.argv[1])
+PYEOF
     fi
     echo "$want" >"$VENV/.requirements"
   fi
