@@ -1,23 +1,86 @@
 #!/usr/bin/env bash
-# The project's one test command (see README.md):
+# The project's one test command (see README.md > Test):
+#   0. when $PYTHON (default python3) lacks the test packages of requirements.txt,
+#      it makes ./.venv from requirements.txt and uses it (an Odoo that $PYTHON
+#      can import stays visible from it);
 #   1. the pure-Python suite (ai_invoicing/services, fake LLM server) with plain pytest;
 #   2. the Odoo suite with pytest-odoo on a throwaway database, whenever Odoo 19
 #      is importable and PostgreSQL is reachable; otherwise it says so, loudly.
-# Environment: PYTHON (default python3), PGHOST/PGPORT/PGUSER/PGPASSWORD,
-# ODOO_TEST_DB (default: a fresh ai_invoicing_test_<pid>), KEEP_DB=1 to keep it.
+# Exit status: 0 only when every suite that ran passed and collected tests.
+# Environment: PYTHON (default python3), VENV (default .venv),
+# PGHOST/PGPORT/PGUSER/PGPASSWORD, ODOO_TEST_DB (default: a fresh
+# ai_invoicing_test_<pid>), KEEP_DB=1 to keep it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 status=0
 
-echo "== Pure-Python suite"
-"$PY" -m pytest tests/unit -q -p no:cacheprovider -p no:odoo || status=$?
+# Top-level modules of requirements.txt (found, not imported: pytest_odoo imports Odoo).
+has_requirements() {
+  "$1" - <<'PYEOF' 2>/dev/null
+import importlib.util, sys
+mods = ("pytest", "pytest_odoo", "openai", "pydantic", "stdnum", "websocket")
+sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
+PYEOF
+}
+
+if ! command -v "$PY" >/dev/null 2>&1; then
+  echo "$PY not found: set PYTHON to a Python 3.10+ interpreter." >&2
+  exit 1
+fi
+if ! has_requirements "$PY"; then
+  VENV=${VENV:-.venv}
+  # An Odoo installed for $PY stays visible from the virtual environment: its site
+  # directories come after the environment's own (a .pth file; works when $PY is a
+  # virtual environment too, unlike --system-site-packages).
+  sites=""
+  if "$PY" -c "import odoo.release" 2>/dev/null; then
+    sites=$("$PY" -c "import site; print(repr([*site.getsitepackages(), site.getusersitepackages()]))")
+  fi
+  want="$(cksum <requirements.txt) $sites"
+  if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then
+    if [ -e "$VENV" ] && [ ! -f "$VENV/pyvenv.cfg" ]; then
+      echo "$VENV exists and is not a virtual environment: set VENV to another path." >&2
+      exit 1
+    fi
+    echo "== $PY lacks the test packages: setting up $VENV from requirements.txt"
+    if ! { "$PY" -m venv --clear "$VENV" \
+           && "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt; }; then
+      echo "Could not set up $VENV (on Debian/Ubuntu: apt-get install python3-venv)." >&2
+      exit 1
+    fi
+    if [ -n "$sites" ]; then
+      "$VENV/bin/python" - "$sites" <<'PYEOF'
+import os, sys, sysconfig
+pth = os.path.join(sysconfig.get_paths()["purelib"], "zz_parent_python_sites.pth")
+with open(pth, "w") as f:
+    f.write("import site; list(map(site.addsitedir, %s))\n" % sys.argv[1])
+PYEOF
+    fi
+    echo "$want" >"$VENV/.requirements"
+  fi
+  PY=$VENV/bin/python
+fi
+
+# pytest's exit status 5 means "no tests collected": a failure here, not a pass.
+run_pytest() {
+  local rc=0
+  "$PY" -m pytest "$@" || rc=$?
+  if [ "$rc" = 5 ]; then echo "!!! pytest collected no tests (exit status 5): counted as a failure."; fi
+  return "$rc"
+}
+
+echo "== Pure-Python suite ($PY)"
+run_pytest tests/unit -q -p no:cacheprovider -p no:odoo || status=$?
 
 skip() {
+  local pure="it passed"
+  if [ "$status" != 0 ]; then pure="it FAILED (exit status $status)"; fi
   echo
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   echo "!!! ODOO SUITE SKIPPED: $1"
-  echo "!!! Only the pure-Python suite ran. See README.md > Tests to set up Odoo 19."
+  echo "!!! Only the pure-Python suite ran: $pure."
+  echo "!!! README.md > Test says how to set up Odoo 19 (or: docker compose run --rm tests)."
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   exit "$status"
 }
@@ -25,9 +88,9 @@ skip() {
 "$PY" -c "import odoo.release as r, sys; sys.exit(0 if r.version_info[0] == 19 else 1)" 2>/dev/null \
   || skip "Odoo 19 is not importable by $PY."
 "$PY" -c "import odoo.addons.queue_job" 2>/dev/null \
-  || skip "queue_job is not installed (pip install odoo-addon-queue-job)."
+  || skip "queue_job is not installed (README.md > Test)."
 "$PY" -c "import pytest_odoo" 2>/dev/null || skip "pytest-odoo is not installed."
-"$PY" - <<'PYEOF' 2>/dev/null || skip "PostgreSQL is not reachable (PGHOST=${PGHOST:-socket} PGUSER=${PGUSER:-$USER})."
+"$PY" - <<'PYEOF' 2>/dev/null || skip "PostgreSQL is not reachable (PGHOST=${PGHOST:-socket} PGUSER=${PGUSER:-$(id -un)})."
 import psycopg2
 psycopg2.connect(dbname="postgres").close()
 PYEOF
@@ -36,6 +99,7 @@ DB=${ODOO_TEST_DB:-ai_invoicing_test_$$}
 ODOO_ADDONS=$("$PY" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, 'account'))))")
 ADDONS_PATH="$ODOO_ADDONS,$PWD"
 CONF=$(mktemp --suffix=.conf)
+INSTALL_LOG=$(mktemp --suffix=.log)
 cleanup() {
   rm -f "$CONF"
   if [ "${KEEP_DB:-0}" != 1 ]; then dropdb --if-exists "$DB" >/dev/null 2>&1 || true; fi
@@ -60,17 +124,18 @@ echo
 echo "== Odoo suite: installing ai_invoicing (with demo data) in throwaway database $DB"
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
 start=$(date +%s)
-if ! "$PY" -m odoo -c "$CONF" -d "$DB" -i ai_invoicing --with-demo --stop-after-init \
-    --log-level=warn 2>&1 | tee /tmp/ai_invoicing_install_$$.log | grep -E "ERROR|CRITICAL|Traceback" ; then
-  :
-fi
-if grep -qE "ERROR|CRITICAL" /tmp/ai_invoicing_install_$$.log; then
-  echo "Installation of ai_invoicing failed (log: /tmp/ai_invoicing_install_$$.log)"
+"$PY" -m odoo -c "$CONF" -d "$DB" -i ai_invoicing --with-demo --stop-after-init \
+  --log-level=warn >"$INSTALL_LOG" 2>&1
+install_rc=$?
+grep -E "ERROR|CRITICAL|Traceback" "$INSTALL_LOG"
+if [ "$install_rc" != 0 ] || grep -qE "ERROR|CRITICAL" "$INSTALL_LOG"; then
+  echo "Installation of ai_invoicing failed (exit status $install_rc, log: $INSTALL_LOG)"
   exit 1
 fi
+rm -f "$INSTALL_LOG"
 echo "installed in $(( $(date +%s) - start )) s"
 
 echo "== Odoo suite: pytest-odoo"
-"$PY" -m pytest ai_invoicing/tests -o addopts="" -p no:cacheprovider -q \
+run_pytest ai_invoicing/tests -o addopts="" -p no:cacheprovider -q \
   --odoo-config="$CONF" --odoo-database="$DB" --odoo-log-level=warn --odoo-http "$@" || status=$?
 exit "$status"
