@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from ..services.checks import findings_to_json
+from ..services.templates import findings_html
 
 # Only the review path writes these; an RPC client cannot pass this object in a context.
 _AI_REVIEW_WRITE = object()
@@ -80,21 +81,9 @@ class AccountMove(models.Model):
     @api.depends("ai_check_findings")
     def _compute_ai_check_html(self):
         """The findings as a list a clerk reads at a glance: a severity badge, the message."""
-        badges = {
-            "error": ("text-bg-danger", self.env._("Error")),
-            "warning": ("text-bg-warning", self.env._("Warning")),
-            "info": ("text-bg-info", self.env._("Info")),
-        }
+        labels = self.env["ai.invoice.log"]._severity_labels()
         for move in self:
-            rows = Markup("").join(
-                Markup(
-                    '<li class="list-group-item d-flex gap-2 align-items-start">'
-                    '<span class="badge %s">%s</span><span>%s</span></li>'
-                )
-                % (*badges.get(f["severity"], ("text-bg-secondary", f["severity"])), f["message"])
-                for f in move.ai_check_findings or []
-            )
-            move.ai_check_html = Markup('<ul class="list-group">%s</ul>') % rows if rows else False
+            move.ai_check_html = findings_html(move.ai_check_findings, labels)
 
     # ------------------------------------------------------------------
     # The review cannot be bypassed: writes, posting, cancel, reset
@@ -305,6 +294,27 @@ class AccountMove(models.Model):
         self.env["ai.invoice.log"]._system_create(
             [move._prepare_ai_review_log_vals(state, reason, state, now) for move in self]
         )
+        # the drafting log shows the outcome of its review (and how long it took)
+        draft_logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.ids),
+                    ("agent", "=", "invoice_draft"),
+                    ("state", "=", "needs_review"),
+                ]
+            )
+        )
+        for log in draft_logs:
+            log._system_write(
+                {
+                    "state": state,
+                    "reviewer_id": self.env.user.id,
+                    "review_date": now,
+                    "review_hours": (now - log.create_date).total_seconds() / 3600.0,
+                }
+            )
         feedback = Markup("%s<br/>%s") % (summary, reason or "") if reason else summary
         self.activity_feedback(["ai_invoicing.mail_activity_type_ai_review"], feedback=feedback)
         for move in self:

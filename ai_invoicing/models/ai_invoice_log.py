@@ -4,6 +4,7 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..services.templates import findings_html
 from .ai_invoice_agent import JOB_IDENTITY_PREFIX
 
 # The agents of this addon; an agent model names its code in ``_agent`` and is
@@ -85,11 +86,17 @@ class AiInvoiceLog(models.Model):
     review_reason = fields.Text(readonly=True)
     rationale = fields.Text(readonly=True)
     source_data = fields.Json(readonly=True, help="Snapshot of the data the decision used.")
-    flags = fields.Json(readonly=True, help="Risk flags raised by the guardrails and the LLM.")
-    findings = fields.Json(readonly=True, help="Findings of the deterministic checks.")
+    flags = fields.Json(
+        string="Flags (JSON)",
+        readonly=True,
+        help="Risk flags raised by the guardrails and the LLM.",
+    )
+    findings = fields.Json(
+        string="Findings (JSON)", readonly=True, help="Findings of the deterministic checks."
+    )
     source_data_text = fields.Text(string="Source Data (JSON)", compute="_compute_json_text")
-    flags_text = fields.Text(string="Flags (JSON)", compute="_compute_json_text")
-    findings_text = fields.Text(string="Findings (JSON)", compute="_compute_json_text")
+    flags_html = fields.Html(string="Flags", compute="_compute_badges")
+    findings_html = fields.Html(string="Check Findings", compute="_compute_badges")
     error = fields.Text(readonly=True)
     job_state = fields.Selection(
         [
@@ -130,6 +137,19 @@ class AiInvoiceLog(models.Model):
     )
     kpi_wrong = fields.Float(
         string="Marked Wrong (%)", compute="_compute_kpis", store=True, aggregator="avg"
+    )
+    kpi_amount = fields.Monetary(
+        string="Drafted Amount",
+        compute="_compute_kpis",
+        store=True,
+        currency_field="currency_id",
+        help="The invoice amount, counted once: on the drafting log only.",
+    )
+    review_hours = fields.Float(
+        string="Time to Decision (h)",
+        readonly=True,
+        aggregator="avg",
+        help="Hours between the draft and the reviewer's decision.",
     )
     # LLM observability
     llm_model = fields.Char(string="Model", readonly=True)
@@ -185,21 +205,35 @@ class AiInvoiceLog(models.Model):
         for log in self:
             log.total_tokens = log.prompt_tokens + log.completion_tokens
 
-    @api.depends("agent", "state", "decision", "feedback")
+    @api.depends("agent", "state", "decision", "feedback", "review_required", "amount_total")
     def _compute_kpis(self):
         for log in self:
             drafting = log.agent == "invoice_draft"
             log.kpi_automated = 100.0 if drafting and log.decision in ("drafted", "posted") else 0.0
-            log.kpi_review = 100.0 if drafting and log.state == "needs_review" else 0.0
-            log.kpi_rejected = 100.0 if log.state == "rejected" else 0.0
+            log.kpi_review = 100.0 if drafting and log.review_required else 0.0
+            log.kpi_rejected = 100.0 if drafting and log.state == "rejected" else 0.0
             log.kpi_wrong = 100.0 if log.feedback == "wrong" else 0.0
+            log.kpi_amount = log.amount_total if drafting and log.move_id else 0.0
 
-    @api.depends("source_data", "flags", "findings")
+    @api.depends("source_data")
     def _compute_json_text(self):
         for log in self:
             log.source_data_text = json.dumps(log.source_data or {}, indent=2, ensure_ascii=False)
-            log.flags_text = json.dumps(log.flags or [], indent=2, ensure_ascii=False)
-            log.findings_text = json.dumps(log.findings or [], indent=2, ensure_ascii=False)
+
+    @api.depends("flags", "findings")
+    def _compute_badges(self):
+        labels = self._severity_labels()
+        for log in self:
+            log.flags_html = findings_html(log.flags, labels)
+            log.findings_html = findings_html(log.findings, labels)
+
+    @api.model
+    def _severity_labels(self):
+        return {
+            "error": self.env._("Error"),
+            "warning": self.env._("Warning"),
+            "info": self.env._("Info"),
+        }
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 
+from markupsafe import Markup
+
 from .llm_schemas import EmailBody, InvoiceNarrative, RiskFlag
 
 _TRIGGERS = {
@@ -160,3 +162,26 @@ def fallback_dunning_body(facts: dict, tone: str) -> tuple[str, str]:
         "Kind regards",
     ]
     return subject, "\n".join(lines)
+
+
+_BADGES = {"error": "text-bg-danger", "warning": "text-bg-warning", "info": "text-bg-info"}
+
+
+def findings_html(findings, labels: dict[str, str]) -> Markup | bool:
+    """Findings or flags (dicts with severity and message) as a list with severity badges.
+
+    ``labels`` maps a severity to its translated label. Messages are escaped.
+    """
+    rows = Markup("").join(
+        Markup(
+            '<li class="list-group-item d-flex gap-2 align-items-start">'
+            '<span class="badge %s">%s</span><span>%s</span></li>'
+        )
+        % (
+            _BADGES.get(item.get("severity"), "text-bg-secondary"),
+            labels.get(item.get("severity"), item.get("severity") or ""),
+            item.get("message") or "",
+        )
+        for item in findings or []
+    )
+    return Markup('<ul class="list-group">%s</ul>') % rows if rows else False

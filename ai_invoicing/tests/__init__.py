@@ -8,4 +8,5 @@ from . import test_review_guard
 from . import test_review_routing
 from . import test_review_tour
 from . import test_review_workflow
+from . import test_screens
 from . import test_security
