@@ -1,6 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo.fields import Command
 
+DEMO_ORDERS = (
+    "ai_invoicing.demo_order_review",
+    "ai_invoicing.demo_order_sent",
+    "ai_invoicing.demo_order_failed",
+)
+
 
 def post_init_hook(env):
     """Let the agent work in every company and give each one its AI journal."""
@@ -9,3 +15,30 @@ def post_init_hook(env):
     agent.company_ids = [Command.set(companies.ids)]
     for company in companies:
         company._ai_get_invoice_journal()
+    _run_demo(env)
+
+
+def _run_demo(env):
+    """With demo data: validate the demo deliveries and run the agents at once."""
+    orders = [env.ref(xmlid, raise_if_not_found=False) for xmlid in DEMO_ORDERS]
+    if not all(orders):
+        return
+    regular = env.ref("ai_invoicing.demo_partner_regular")
+    crate = env.ref("ai_invoicing.demo_product_crate")
+    # the regular customer has a posted invoice: not a new customer any more
+    env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": regular.id,
+            "invoice_line_ids": [
+                Command.create({"product_id": crate.id, "quantity": 5, "price_unit": 36.0})
+            ],
+        }
+    ).action_post()
+    for order in orders:
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        # the jobs run inline here, as the queue would run them
+        picking.with_context(queue_job__no_delay=True).button_validate()
