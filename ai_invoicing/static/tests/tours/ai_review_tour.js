@@ -12,6 +12,15 @@ registry.category("web_tour.tours").add("ai_invoicing_review_tour", {
             trigger: ".o_form_view .alert-warning:contains(above the review threshold)",
         },
         {
+            content: "Open the AI checks",
+            trigger: ".o_notebook .nav-link:contains(AI Checks)",
+            run: "click",
+        },
+        {
+            content: "Read the finding: a severity badge and a plain message",
+            trigger: ".o_notebook .list-group-item:has(.badge.text-bg-warning):contains(discount)",
+        },
+        {
             content: "Approve it",
             trigger: ".o_form_statusbar button[name=action_ai_approve]",
             run: "click",
