@@ -127,13 +127,25 @@ class AiInvoiceLog(models.Model):
     feedback_user_id = fields.Many2one("res.users", string="Feedback By", readonly=True)
     # Analysis measures (0 or 100 per log, averaged into rates)
     kpi_automated = fields.Float(
-        string="Automation Rate (%)", compute="_compute_kpis", store=True, aggregator="avg"
+        string="Automation Rate (%)",
+        compute="_compute_kpis",
+        store=True,
+        aggregator="avg",
+        help="Share of agent actions done without a person (drafted, posted, sent, nothing to do).",
     )
     kpi_review = fields.Float(
-        string="Review Rate (%)", compute="_compute_kpis", store=True, aggregator="avg"
+        string="Review Rate (%)",
+        compute="_compute_kpis",
+        store=True,
+        aggregator="avg",
+        help="Share of drafted invoices routed to a reviewer.",
     )
     kpi_rejected = fields.Float(
-        string="Rejection Rate (%)", compute="_compute_kpis", store=True, aggregator="avg"
+        string="Rejection Rate (%)",
+        compute="_compute_kpis",
+        store=True,
+        aggregator="avg",
+        help="Share of drafted invoices a reviewer rejected.",
     )
     kpi_wrong = fields.Float(
         string="Marked Wrong (%)", compute="_compute_kpis", store=True, aggregator="avg"
@@ -209,7 +221,8 @@ class AiInvoiceLog(models.Model):
     def _compute_kpis(self):
         for log in self:
             drafting = log.agent == "invoice_draft"
-            log.kpi_automated = 100.0 if drafting and log.decision in ("drafted", "posted") else 0.0
+            # done without a person: drafted, posted, sent, or nothing to do
+            log.kpi_automated = 100.0 if log.state == "done" else 0.0
             log.kpi_review = 100.0 if drafting and log.review_required else 0.0
             log.kpi_rejected = 100.0 if drafting and log.state == "rejected" else 0.0
             log.kpi_wrong = 100.0 if log.feedback == "wrong" else 0.0
