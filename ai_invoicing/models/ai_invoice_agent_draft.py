@@ -85,17 +85,18 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         return self._finalize(log, invoice)
 
     @api.model
-    def _create_invoice(self, order):
+    def _create_invoice(self, orders, grouped=True):
         """Draft the invoice with sale's own ``_create_invoices``.
 
         Delivered quantities, pricelist prices, discounts, fiscal position taxes,
-        payment terms and shipping lines all come from Odoo.
+        payment terms and shipping lines all come from Odoo. ``grouped=False``
+        lets Odoo put orders sharing its grouping keys on one invoice.
         """
-        journal = order.company_id._ai_get_invoice_journal()
+        journal = orders.company_id._ai_get_invoice_journal()
         # context, not an argument: _create_invoices calls _prepare_invoice itself
-        invoices = order.with_context(
+        invoices = orders.with_context(
             raise_if_nothing_to_invoice=False, ai_invoice_journal_id=journal.id
-        )._create_invoices(grouped=True)
+        )._create_invoices(grouped=grouped)
         return invoices[:1]
 
     @api.model
@@ -103,6 +104,8 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         """Invoices that already cover this delivery or confirmation (another job met it)."""
         if log.picking_id:
             sale_lines = log.picking_id.move_ids.sale_line_id
+        elif log.trigger == "order_delivered":
+            sale_lines = log.sale_order_id.order_line
         else:
             sale_lines = log.sale_order_id.order_line.filtered(
                 lambda line: line.product_id.invoice_policy == "order"
@@ -361,8 +364,14 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     @api.model
     def _snapshot(self, log, invoice, routing):
         order = log.sale_order_id
+        orders = invoice.invoice_line_ids.sale_line_ids.order_id
+        deliveries = orders.picking_ids.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+        )
         return {
             "trigger": log.trigger,
+            "orders": orders.mapped("name"),
+            "deliveries": log.picking_id.mapped("name") or deliveries.mapped("name"),
             "sale_order": {
                 "id": order.id,
                 "name": order.name,

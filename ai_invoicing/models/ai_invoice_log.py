@@ -11,12 +11,15 @@ from .ai_invoice_agent import JOB_IDENTITY_PREFIX
 # found by it (``_agent_model``). Another addon adds its agent with selection_add.
 AGENTS = [
     ("invoice_draft", "Invoice Drafting"),
+    ("billing", "Consolidated Billing"),
     ("review", "Review"),
     ("delivery", "Invoice Delivery"),
 ]
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
     ("order_confirmed", "Order Confirmed"),
+    ("order_delivered", "Order Fully Delivered"),
+    ("period", "Invoicing Period"),
     ("invoice_posted", "Invoice Posted"),
     ("manual", "Manual"),
 ]
@@ -75,6 +78,9 @@ class AiInvoiceLog(models.Model):
     )
     picking_id = fields.Many2one(
         "stock.picking", readonly=True, index="btree_not_null", check_company=True
+    )
+    batch_id = fields.Many2one(
+        "ai.invoice.batch", readonly=True, index="btree_not_null", ondelete="set null"
     )
     move_id = fields.Many2one(
         "account.move", string="Invoice", readonly=True, index="btree_not_null", check_company=True
@@ -328,6 +334,8 @@ class AiInvoiceLog(models.Model):
         self.ensure_one()
         if self.agent in ("delivery", "review"):
             return self.move_id
+        if self.agent == "billing":
+            return self.batch_id
         return self.picking_id or self.sale_order_id
 
     def _agent_model(self):

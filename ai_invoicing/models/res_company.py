@@ -1,10 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..services.budget import Budget
 from ..services.llm_client import LLMConfig, LLMGateway
 
 AI_JOURNAL_CODE = "AIINV"
+INVOICING_MODES = [
+    ("per_delivery", "Per Delivery"),
+    ("per_order", "Per Order"),
+    ("per_period", "Per Period"),
+]
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
 
 
 class ResCompany(models.Model):
@@ -13,6 +28,40 @@ class ResCompany(models.Model):
     ai_invoicing_enabled = fields.Boolean(string="AI Invoicing", default=True)
     ai_trigger_on_delivery = fields.Boolean(string="Draft on Delivery", default=True)
     ai_trigger_on_confirm = fields.Boolean(string="Draft on Order Confirmation", default=True)
+    # Invoicing mode (a customer may override it) and batch runs
+    ai_invoicing_mode = fields.Selection(
+        INVOICING_MODES,
+        string="Invoicing Mode",
+        default="per_delivery",
+        required=True,
+        help="Per delivery: one invoice per validated delivery. Per order: one invoice when the "
+        "order is fully delivered. Per period: one invoice per customer, currency, fiscal "
+        "position and delivery address for everything delivered in the period, drafted by the "
+        "scheduled run.",
+    )
+    ai_invoicing_period = fields.Selection(
+        [("daily", "Daily"), ("weekly", "Weekly"), ("monthly", "Monthly")],
+        string="Invoicing Period",
+        default="weekly",
+        required=True,
+    )
+    ai_period_weekday = fields.Selection(
+        WEEKDAYS,
+        string="Invoicing Weekday",
+        default="4",
+        required=True,
+        help="Weekly period: the day the scheduled run drafts the invoices.",
+    )
+    ai_period_monthday = fields.Integer(
+        string="Invoicing Day of Month",
+        default=1,
+        help="Monthly period: the day of the month (1-28) the scheduled run drafts the invoices.",
+    )
+    ai_batch_size = fields.Integer(
+        string="Batch Size (orders per job)",
+        default=50,
+        help="Scheduled and manual runs draft this many orders per queue job.",
+    )
     ai_review_threshold = fields.Monetary(
         string="Review Threshold",
         currency_field="currency_id",
@@ -88,6 +137,25 @@ class ResCompany(models.Model):
             # company it drafts invoices for; the creating user may not manage users.
             agent.sudo().company_ids = [fields.Command.link(c.id) for c in companies]
         return companies
+
+    @api.constrains("ai_period_monthday", "ai_batch_size")
+    def _check_ai_period(self):
+        for company in self:
+            if not 1 <= company.ai_period_monthday <= 28:
+                raise ValidationError(
+                    self.env._("The invoicing day of the month must be between 1 and 28.")
+                )
+            if company.ai_batch_size < 1:
+                raise ValidationError(self.env._("The batch size must be at least 1 order."))
+
+    def _ai_is_period_day(self, day):
+        """Whether ``day`` ends an invoicing period of the company."""
+        self.ensure_one()
+        if self.ai_invoicing_period == "weekly":
+            return day.weekday() == int(self.ai_period_weekday)
+        if self.ai_invoicing_period == "monthly":
+            return day.day == self.ai_period_monthday
+        return True
 
     def _ai_get_invoice_journal(self):
         """The sales journal for AI-drafted invoices, created on first use."""

@@ -17,6 +17,11 @@ class ResConfigSettings(models.TransientModel):
     ai_trigger_on_confirm = fields.Boolean(
         related="company_id.ai_trigger_on_confirm", readonly=False
     )
+    ai_invoicing_mode = fields.Selection(related="company_id.ai_invoicing_mode", readonly=False)
+    ai_invoicing_period = fields.Selection(related="company_id.ai_invoicing_period", readonly=False)
+    ai_period_weekday = fields.Selection(related="company_id.ai_period_weekday", readonly=False)
+    ai_period_monthday = fields.Integer(related="company_id.ai_period_monthday", readonly=False)
+    ai_batch_size = fields.Integer(related="company_id.ai_batch_size", readonly=False)
     ai_review_threshold = fields.Monetary(
         related="company_id.ai_review_threshold", readonly=False, currency_field="currency_id"
     )

@@ -19,10 +19,12 @@ class SaleOrder(models.Model):
         res = super()._action_confirm()
         # Orders with products invoiced on ordered quantities are invoiced at once;
         # the drafting itself happens in the queue job.
+        # (customers invoiced per period get everything on the period's invoice)
         orders = self.filtered(
             lambda o: (
                 o.company_id.ai_invoicing_enabled
                 and o.company_id.ai_trigger_on_confirm
+                and o.partner_id._ai_invoicing_mode(o.company_id) != "per_period"
                 and any(
                     line.product_id.invoice_policy == "order"
                     for line in o.order_line
@@ -32,6 +34,11 @@ class SaleOrder(models.Model):
         )
         self.env["ai.invoice.agent.draft"]._enqueue(orders, "order_confirmed")
         return res
+
+    def action_ai_draft_invoices_now(self):
+        """Draft the invoices of the selected orders now, in batch jobs."""
+        self.check_access("write")
+        return self.env["ai.invoice.agent.billing"]._action_draft_now(self)
 
     def _prepare_invoice(self):
         vals = super()._prepare_invoice()

@@ -1,5 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import fields, models
+from odoo.fields import Domain
+
+WAITING_DOMAIN = [
+    ("state", "=", "done"),
+    ("picking_type_code", "=", "outgoing"),
+    ("sale_id.invoice_status", "=", "to invoice"),
+]
 
 
 class StockPicking(models.Model):
@@ -14,10 +21,27 @@ class StockPicking(models.Model):
         groups="ai_invoicing.group_ai_invoicing_user",
     )
     ai_log_count = fields.Integer(compute="_compute_ai_log_count", string="AI Logs Count")
+    ai_waiting_invoice = fields.Boolean(
+        string="Waiting to Be Invoiced",
+        compute="_compute_ai_waiting_invoice",
+        search="_search_ai_waiting_invoice",
+        help="A validated customer delivery whose order still has something to invoice "
+        "(e.g. waiting for its invoicing period).",
+    )
+
+    def _compute_ai_waiting_invoice(self):
+        for picking in self:
+            picking.ai_waiting_invoice = picking.filtered_domain(WAITING_DOMAIN) == picking
+
+    def _search_ai_waiting_invoice(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        positive = (operator == "=") == value
+        return Domain(WAITING_DOMAIN) if positive else ~Domain(WAITING_DOMAIN)
 
     def _action_done(self):
         res = super()._action_done()
-        # One drafting job per validated customer delivery; nothing slow here.
+        # Nothing slow here: the invoice is drafted in a queue job, by the customer's mode.
         pickings = self.filtered(
             lambda p: (
                 p.state == "done"
@@ -28,5 +52,13 @@ class StockPicking(models.Model):
                 and p.sale_id.invoice_status == "to invoice"
             )
         )
-        self.env["ai.invoice.agent.draft"]._enqueue(pickings, "picking_done")
+        by_mode = pickings.grouped(lambda p: p.sale_id.partner_id._ai_invoicing_mode(p.company_id))
+        agent = self.env["ai.invoice.agent.draft"]
+        agent._enqueue(by_mode.get("per_delivery", self.browse()), "picking_done")
+        # per order: one invoice once everything of the order is delivered
+        delivered = by_mode.get("per_order", self.browse()).sale_id.filtered(
+            lambda o: all(p.state in ("done", "cancel") for p in o.picking_ids)
+        )
+        agent._enqueue(delivered, "order_delivered")
+        # per period: the deliveries wait for the scheduled run (ai.invoice.agent.billing)
         return res

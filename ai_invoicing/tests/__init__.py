@@ -1,4 +1,5 @@
 from . import test_agent_lifecycle
+from . import test_billing
 from . import test_checks
 from . import test_delivery
 from . import test_failures
