@@ -25,9 +25,21 @@ WEEKDAYS = [
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    ai_invoicing_enabled = fields.Boolean(string="AI Invoicing", default=True)
-    ai_trigger_on_delivery = fields.Boolean(string="Draft on Delivery", default=True)
-    ai_trigger_on_confirm = fields.Boolean(string="Draft on Order Confirmation", default=True)
+    ai_invoicing_enabled = fields.Boolean(
+        string="AI Invoicing",
+        default=True,
+        help="Let the agents draft, check, route, send and log customer invoices in this company.",
+    )
+    ai_trigger_on_delivery = fields.Boolean(
+        string="Draft on Delivery",
+        default=True,
+        help="Validating a customer delivery drafts its invoice (by the invoicing mode).",
+    )
+    ai_trigger_on_confirm = fields.Boolean(
+        string="Draft on Order Confirmation",
+        default=True,
+        help="Confirming an order with products invoiced on ordered quantities drafts its invoice.",
+    )
     # Invoicing mode (a customer may override it) and batch runs
     ai_invoicing_mode = fields.Selection(
         INVOICING_MODES,
@@ -69,8 +81,16 @@ class ResCompany(models.Model):
         help="Drafts whose total in company currency is above this amount wait for a "
         "reviewer. Zero disables the amount rule.",
     )
-    ai_review_new_customers = fields.Boolean(string="Review New Customers", default=True)
-    ai_auto_post = fields.Boolean(string="Auto-Post Clean Drafts", default=False)
+    ai_review_new_customers = fields.Boolean(
+        string="Review New Customers",
+        default=True,
+        help="The first invoice of a customer waits for a reviewer.",
+    )
+    ai_auto_post = fields.Boolean(
+        string="Auto-Post Clean Drafts",
+        default=False,
+        help="Post drafts that need no review at once (and approved drafts on approval).",
+    )
     ai_auto_send = fields.Boolean(
         string="Send Posted AI Invoices",
         default=True,
@@ -90,38 +110,107 @@ class ResCompany(models.Model):
         "first AI Invoicing reviewer.",
     )
     # Deterministic checks (issue findings; warnings and errors go to review)
-    ai_check_taxes = fields.Boolean(string="Check Taxes vs Delivery Address", default=True)
-    ai_check_vat = fields.Boolean(string="Check VAT Numbers", default=True)
-    ai_check_currency = fields.Boolean(string="Check Currency Rates", default=True)
-    ai_currency_tolerance = fields.Float(string="Rate Jump Tolerance (%)", default=10.0)
-    ai_check_quantities = fields.Boolean(string="Check Quantities", default=True)
-    ai_check_prices = fields.Boolean(string="Check Prices and Discounts", default=True)
-    ai_price_tolerance = fields.Float(string="Price Tolerance (%)", default=5.0)
-    ai_max_discount = fields.Float(string="Discount Ceiling (%)", default=30.0)
-    ai_check_duplicates = fields.Boolean(string="Check Duplicates", default=True)
-    ai_duplicate_days = fields.Integer(string="Duplicate Window (days)", default=30)
-    ai_check_unusual_amount = fields.Boolean(string="Check Unusual Amounts", default=True)
-    ai_unusual_sigma = fields.Float(string="Unusual Above Mean + k Sigma", default=3.0)
-    ai_unusual_min_history = fields.Integer(string="Minimum History", default=5)
-    ai_check_channel = fields.Boolean(string="Check Sending Channel", default=True)
+    ai_check_taxes = fields.Boolean(
+        string="Check Taxes vs Delivery Address",
+        default=True,
+        help="The fiscal position Odoo would pick for the delivery address, and each line's taxes.",
+    )
+    ai_check_vat = fields.Boolean(
+        string="Check VAT Numbers",
+        default=True,
+        help="Format and check digit of the VAT number; the VIES result when base_vat has it.",
+    )
+    ai_check_currency = fields.Boolean(
+        string="Check Currency Rates",
+        default=True,
+        help="A rate exists for the invoice date and did not jump above the tolerance.",
+    )
+    ai_currency_tolerance = fields.Float(
+        string="Rate Jump Tolerance (%)",
+        default=10.0,
+        help="A change from the previous rate above this percentage is a warning.",
+    )
+    ai_check_quantities = fields.Boolean(
+        string="Check Quantities",
+        default=True,
+        help="Invoiced quantities vs what was delivered (or ordered) and not invoiced yet.",
+    )
+    ai_check_prices = fields.Boolean(
+        string="Check Prices and Discounts",
+        default=True,
+        help="Invoice prices vs the reference price, and discounts above the ceiling.",
+    )
+    ai_price_tolerance = fields.Float(
+        string="Price Tolerance (%)",
+        default=5.0,
+        help="A price further than this percentage from the reference is a warning.",
+    )
+    ai_max_discount = fields.Float(
+        string="Discount Ceiling (%)",
+        default=30.0,
+        help="A line discount above this percentage is a warning.",
+    )
+    ai_check_duplicates = fields.Boolean(
+        string="Check Duplicates",
+        default=True,
+        help="Another invoice of the customer with the same total and origin or reference.",
+    )
+    ai_duplicate_days = fields.Integer(
+        string="Duplicate Window (days)",
+        default=30,
+        help="How far back to look for a duplicate, in days.",
+    )
+    ai_check_unusual_amount = fields.Boolean(
+        string="Check Unusual Amounts",
+        default=True,
+        help="A total far above the customer's posted history.",
+    )
+    ai_unusual_sigma = fields.Float(
+        string="Unusual Above (standard deviations)",
+        default=3.0,
+        help="Unusual when the total exceeds the customer's mean by this many standard deviations.",
+    )
+    ai_unusual_min_history = fields.Integer(
+        string="Minimum History (invoices)",
+        default=5,
+        help="Posted invoices a customer needs before its amounts can look unusual.",
+    )
+    ai_check_channel = fields.Boolean(
+        string="Check Sending Channel",
+        default=True,
+        help="The customer's invoice sending preference can be used (e-mail, Peppol address).",
+    )
     # LLM (optional; rules-only when disabled)
-    ai_llm_enabled = fields.Boolean(string="Use an LLM")
+    ai_llm_enabled = fields.Boolean(
+        string="Use an LLM",
+        help="Narrative and risk flags from a language model; without it, templates.",
+    )
     ai_llm_base_url = fields.Char(
         string="LLM Base URL",
         help="Any OpenAI-compatible endpoint, e.g. https://api.openai.com/v1, "
         "http://localhost:11434/v1 (Ollama), http://localhost:4000 (LiteLLM).",
     )
-    ai_llm_model = fields.Char(string="LLM Model", default="gpt-4o-mini")
+    ai_llm_model = fields.Char(
+        string="LLM Model", default="gpt-4o-mini", help="The model name the endpoint expects."
+    )
     ai_llm_api_key = fields.Char(
         string="LLM API Key", groups="base.group_system", copy=False, prefetch=False
     )
-    ai_llm_timeout = fields.Float(string="LLM Timeout (s)", default=20.0)
-    ai_llm_max_retries = fields.Integer(string="LLM Retries", default=2)
+    ai_llm_timeout = fields.Float(
+        string="LLM Timeout (seconds)",
+        default=20.0,
+        help="After this many seconds without an answer, the template is used.",
+    )
+    ai_llm_max_retries = fields.Integer(
+        string="LLM Retries",
+        default=2,
+        help="Retries on rate limits, timeouts and server errors (with back-off).",
+    )
     ai_llm_daily_call_budget = fields.Integer(
-        string="Daily LLM Calls", default=500, help="Zero means unlimited."
+        string="Daily LLM Calls (calls per day)", default=500, help="Zero means unlimited."
     )
     ai_llm_daily_token_budget = fields.Integer(
-        string="Daily LLM Tokens", default=500000, help="Zero means unlimited."
+        string="Daily LLM Tokens (tokens per day)", default=500000, help="Zero means unlimited."
     )
     ai_llm_share_contact = fields.Boolean(
         string="Share Contact Details with the LLM",
@@ -189,10 +278,13 @@ class ResCompany(models.Model):
             "sequence": 50,
         }
 
-    def _ai_responsible_user(self, document=None):
-        """Who receives review and failure activities (one person, not every reviewer)."""
+    def _ai_responsible_user(self, document=None, automatic=False):
+        """Who receives review and failure activities (one person, not every reviewer).
+
+        ``automatic``: who gets them when no responsible is set (shown in Settings).
+        """
         self.ensure_one()
-        if self.ai_responsible_user_id:
+        if self.ai_responsible_user_id and not automatic:
             return self.ai_responsible_user_id
         reviewer_domain = [
             ("all_group_ids", "in", self.env.ref("ai_invoicing.group_ai_invoicing_reviewer").id),

@@ -66,6 +66,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ai_llm_daily_token_budget", readonly=False
     )
     ai_llm_share_contact = fields.Boolean(related="company_id.ai_llm_share_contact", readonly=False)
+    ai_responsible_fallback_id = fields.Many2one(
+        "res.users", compute="_compute_ai_responsible_fallback_id", string="Automatic Responsible"
+    )
     # The key is write-only here: typing a value replaces it, it is never read back.
     ai_llm_api_key_input = fields.Char(string="New LLM API Key")
     ai_llm_api_key_set = fields.Boolean(compute="_compute_ai_llm_api_key_set")
@@ -75,6 +78,13 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             # sudo: res.company - only tell whether a key exists, never its value.
             settings.ai_llm_api_key_set = bool(settings.company_id.sudo().ai_llm_api_key)
+
+    @api.depends("company_id")
+    def _compute_ai_responsible_fallback_id(self):
+        for settings in self:
+            settings.ai_responsible_fallback_id = settings.company_id._ai_responsible_user(
+                automatic=True
+            )
 
     def set_values(self):
         super().set_values()
