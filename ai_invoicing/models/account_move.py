@@ -77,6 +77,11 @@ class AccountMove(models.Model):
         string="AI Checks", compute="_compute_ai_check_html", groups="base.group_user"
     )
     ai_checked_fingerprint = fields.Char(copy=False, readonly=True, groups="base.group_user")
+    ai_discount_flagged = fields.Boolean(
+        compute="_compute_ai_check_html",
+        groups="base.group_user",
+        help="A check found a discount or a price worth a look: the lines show their discount.",
+    )
 
     @api.depends("ai_check_findings")
     def _compute_ai_check_html(self):
@@ -84,6 +89,9 @@ class AccountMove(models.Model):
         labels = self.env["ai.invoice.log"]._severity_labels()
         for move in self:
             move.ai_check_html = findings_html(move.ai_check_findings, labels)
+            move.ai_discount_flagged = any(
+                f["code"].startswith(("discount", "price")) for f in move.ai_check_findings or []
+            )
 
     # ------------------------------------------------------------------
     # The review cannot be bypassed: writes, posting, cancel, reset

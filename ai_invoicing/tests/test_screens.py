@@ -90,3 +90,4 @@ class TestScreens(AiInvoicingCommon):
         html = str(invoice.ai_check_html)
         self.assertIn("badge text-bg-warning", html)
         self.assertIn("60", html)
+        self.assertTrue(invoice.ai_discount_flagged, "the lines show their discount")
