@@ -76,6 +76,15 @@ class AccountMove(models.Model):
         string="AI Checks", compute="_compute_ai_check_html", groups="base.group_user"
     )
     ai_checked_fingerprint = fields.Char(copy=False, readonly=True, groups="base.group_user")
+    ai_followup_blocked = fields.Boolean(
+        string="Follow-up Blocked",
+        copy=False,
+        tracking=True,
+        help="Disputed or on hold: no payment reminder chases this invoice.",
+    )
+    ai_followup_block_reason = fields.Char(
+        string="Follow-up Block Reason", copy=False, tracking=True
+    )
 
     @api.depends("ai_check_findings")
     def _compute_ai_check_html(self):
