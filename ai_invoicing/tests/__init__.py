@@ -9,3 +9,4 @@ from . import test_review_routing
 from . import test_review_tour
 from . import test_review_workflow
 from . import test_security
+from . import test_followup
