@@ -15,3 +15,6 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import stock_picking
+from . import ai_dunning_level
+from . import ai_dunning_planner
+from . import ai_invoice_agent_dunning

@@ -82,6 +82,15 @@ class AccountMove(models.Model):
         groups="base.group_user",
         help="A check found a discount or a price worth a look: the lines show their discount.",
     )
+    ai_followup_blocked = fields.Boolean(
+        string="Follow-up Blocked",
+        copy=False,
+        tracking=True,
+        help="Disputed or on hold: no payment reminder chases this invoice.",
+    )
+    ai_followup_block_reason = fields.Char(
+        string="Follow-up Block Reason", copy=False, tracking=True
+    )
 
     @api.depends("ai_check_findings")
     def _compute_ai_check_html(self):

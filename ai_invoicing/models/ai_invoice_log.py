@@ -14,6 +14,7 @@ AGENTS = [
     ("billing", "Consolidated Billing"),
     ("review", "Review"),
     ("delivery", "Invoice Delivery"),
+    ("dunning", "Dunning"),
 ]
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
@@ -22,6 +23,7 @@ TRIGGERS = [
     ("period", "Invoicing Period"),
     ("invoice_posted", "Invoice Posted"),
     ("manual", "Manual"),
+    ("followup_cron", "Scheduled Follow-up"),
 ]
 DECISIONS = [
     ("drafted", "Drafted"),
@@ -33,6 +35,7 @@ DECISIONS = [
     ("rejected", "Rejected"),
     ("reopened", "Back to Review"),
     ("failed", "Failed"),
+    ("promise", "Promise to Pay"),
 ]
 STATES = [
     ("queued", "Queued"),
@@ -179,6 +182,11 @@ class AiInvoiceLog(models.Model):
     llm_called = fields.Boolean(string="LLM Called", readonly=True)
     llm_fallback = fields.Boolean(string="Template Fallback", readonly=True)
     llm_error = fields.Text(string="LLM Issue", readonly=True)
+    # Dunning: the level of a reminder and the day it was planned for
+    dunning_level_id = fields.Many2one(
+        "ai.dunning.level", string="Follow-up Level", readonly=True, index="btree_not_null"
+    )
+    dunning_date = fields.Date(string="Follow-up Date", readonly=True, index="btree_not_null")
 
     # One successful invoice per delivery and per order confirmation: a second
     # job that slipped past the lock cannot commit a second invoice.
@@ -197,6 +205,13 @@ class AiInvoiceLog(models.Model):
     _unique_move_sent = models.UniqueIndex(
         "(move_id) WHERE agent = 'delivery' AND decision = 'sent'",
         "This invoice has already been sent by the AI agent.",
+    )
+
+    # One reminder per customer, level and day, whatever the runs and retries.
+    _unique_dunning_reminder = models.UniqueIndex(
+        "(partner_id, dunning_level_id, dunning_date) WHERE agent = 'dunning'"
+        " AND decision IN ('sent', 'held_for_review')",
+        "This customer has already been reminded at this level today.",
     )
 
     def _compute_job(self):
@@ -336,6 +351,8 @@ class AiInvoiceLog(models.Model):
             return self.move_id
         if self.agent == "billing":
             return self.batch_id
+        if self.agent == "dunning":
+            return self.partner_id
         return self.picking_id or self.sale_order_id
 
     def _agent_model(self):

@@ -121,3 +121,15 @@ class ResConfigSettings(models.TransientModel):
                 "sticky": False,
             },
         }
+
+    # Follow-ups (dunning)
+    ai_followup_enabled = fields.Boolean(related="company_id.ai_followup_enabled", readonly=False)
+    ai_followup_min_amount = fields.Monetary(
+        related="company_id.ai_followup_min_amount", readonly=False, currency_field="currency_id"
+    )
+    ai_followup_escalation_days = fields.Integer(
+        related="company_id.ai_followup_escalation_days", readonly=False
+    )
+    ai_followup_responsible_id = fields.Many2one(
+        related="company_id.ai_followup_responsible_id", readonly=False
+    )

@@ -1,7 +1,40 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-from odoo import fields, models
+import operator
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from .res_company import INVOICING_MODES
+
+FOLLOWUP_STATUSES = [
+    ("none", "No Follow-up"),
+    ("reminded", "Reminded"),
+    ("escalated", "Escalated"),
+    ("promise", "Promise to Pay"),
+    ("excluded", "Excluded"),
+]
+# Only the follow-up path writes these; an RPC client cannot pass this object in a context.
+_AI_FOLLOWUP_WRITE = object()
+AI_FOLLOWUP_FIELDS = frozenset(
+    {
+        "ai_followup_excluded",
+        "ai_followup_promise_date",
+        "ai_followup_last_level_id",
+        "ai_followup_last_level_sequence",
+        "ai_followup_last_sent",
+        "ai_followup_status",
+        "ai_followup_next_date",
+    }
+)
+_OPERATORS = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "=": operator.eq,
+    "!=": operator.ne,
+}
 
 
 class ResPartner(models.Model):
@@ -62,3 +95,372 @@ class ResPartner(models.Model):
         company = company or self.env.company
         partner = self.commercial_partner_id.with_company(company)
         return partner.invoice_sending_method or "email"
+
+    # ------------------------------------------------------------------
+    # Follow-ups (dunning): the state is per company, written by the system
+    # (``_ai_followup_write``); clerks change it through the actions below.
+    # ------------------------------------------------------------------
+    ai_followup_excluded = fields.Boolean(
+        string="Excluded from Follow-ups",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="No payment reminder is sent to this customer in this company.",
+    )
+    ai_followup_promise_date = fields.Date(
+        string="Promised Payment Date",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="The customer promised to pay by this date: no reminder until the day after.",
+    )
+    ai_followup_contact_id = fields.Many2one(
+        "res.partner",
+        string="Follow-up Contact",
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        copy=False,
+        help="Who receives the payment reminders. Empty: the invoice address of the customer, "
+        "else the customer itself.",
+    )
+    ai_followup_last_level_id = fields.Many2one(
+        "ai.dunning.level",
+        string="Last Follow-up Level",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+    )
+    ai_followup_last_level_sequence = fields.Integer(
+        company_dependent=True, copy=False, readonly=True
+    )
+    ai_followup_last_sent = fields.Date(
+        string="Last Reminder", company_dependent=True, copy=False, readonly=True
+    )
+    ai_followup_status = fields.Selection(
+        FOLLOWUP_STATUSES,
+        string="Follow-up Status",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+    )
+    ai_followup_next_date = fields.Date(
+        string="Next Follow-up Action", company_dependent=True, copy=False, readonly=True
+    )
+    ai_followup_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_ai_followup_amounts", string="Follow-up Currency"
+    )
+    ai_followup_total_due = fields.Monetary(
+        string="Total Due",
+        compute="_compute_ai_followup_amounts",
+        currency_field="ai_followup_currency_id",
+        help="Open receivable balance in this company, in company currency (credit notes and "
+        "unapplied payments deducted).",
+    )
+    ai_followup_total_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_ai_followup_amounts",
+        search="_search_ai_followup_total_overdue",
+        currency_field="ai_followup_currency_id",
+        help="Amount due on invoices past their due date in this company, in company currency.",
+    )
+    ai_followup_to_approve = fields.Boolean(
+        string="Reminder to Approve",
+        compute="_compute_ai_followup_logs",
+        search="_search_ai_followup_to_approve",
+    )
+    ai_followup_log_count = fields.Integer(
+        string="Follow-up Logs", compute="_compute_ai_followup_logs"
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if self.env.context.get("ai_followup_write") is not _AI_FOLLOWUP_WRITE:
+            for vals in vals_list:
+                if AI_FOLLOWUP_FIELDS & set(vals):
+                    raise AccessError(self._ai_followup_write_refused())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if AI_FOLLOWUP_FIELDS & set(vals) and (
+            self.env.context.get("ai_followup_write") is not _AI_FOLLOWUP_WRITE
+        ):
+            raise AccessError(self._ai_followup_write_refused())
+        return super().write(vals)
+
+    def _ai_followup_write_refused(self):
+        return self.env._(
+            "The follow-up state of a customer changes only through the follow-up actions "
+            "(Run Follow-ups, Promise to Pay, Exclude), by an AI Invoicing reviewer."
+        )
+
+    def _ai_followup_write(self, vals):
+        """The follow-up path's own writes of the state fields (current company)."""
+        # sudo: res.partner - the follow-up state is the system's, written by the agent and
+        # by reviewers' follow-up actions (checked before); neither needs to edit contacts
+        return self.sudo().with_context(ai_followup_write=_AI_FOLLOWUP_WRITE).write(vals)
+
+    def _ai_followup_activity(self, act_type_xmlid, summary, note, user, date_deadline=None):
+        """A follow-up activity on this customer for ``user`` (approval, call, letter, ...)."""
+        self.ensure_one()
+        # sudo: mail.activity - follow-up activities are the system's; the agent and the
+        # reviewers need not edit contacts to receive them
+        activity = self.sudo().activity_schedule(
+            act_type_xmlid,
+            date_deadline=date_deadline,
+            summary=summary,
+            note=note,
+            user_id=user.id,
+        )
+        return activity.sudo(False)
+
+    def _ai_followup_ensure_clerk(self):
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
+            raise AccessError(
+                self.env._("Only AI Invoicing reviewers can manage customer follow-ups.")
+            )
+        self.check_access("read")
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _ai_followup_open_domain(self, company):
+        """Open receivable items of posted entries in ``company``."""
+        return [
+            ("company_id", "=", company.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+        ]
+
+    def _ai_followup_sums(self, extra_domain, partner_ids=None):
+        """{commercial partner id: sum of amount_residual} in the current company."""
+        domain = self._ai_followup_open_domain(self.env.company) + extra_domain
+        if partner_ids is not None:
+            domain.append(("partner_id.commercial_partner_id", "in", partner_ids))
+        # sudo: account.move.line - receivable totals for the follow-up screen, current
+        # company only; AI Invoicing users may not read journal items themselves
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(domain, ["partner_id"], ["amount_residual:sum"])
+        )
+        sums = defaultdict(float)
+        for partner, amount in groups:
+            sums[partner.commercial_partner_id.id] += amount
+        return sums
+
+    @api.depends_context("company")
+    def _compute_ai_followup_amounts(self):
+        today = fields.Date.context_today(self)
+        ids = self.commercial_partner_id.ids
+        totals = self._ai_followup_sums([], ids)
+        overdue = self._ai_followup_sums(
+            [("date_maturity", "<", today), ("amount_residual", ">", 0)], ids
+        )
+        currency = self.env.company.currency_id
+        for partner in self:
+            commercial = partner.commercial_partner_id.id
+            partner.ai_followup_currency_id = currency
+            partner.ai_followup_total_due = totals.get(commercial, 0.0)
+            partner.ai_followup_total_overdue = overdue.get(commercial, 0.0)
+
+    def _search_ai_followup_total_overdue(self, operator, value):
+        compare = _OPERATORS.get(operator)
+        if compare is None or not isinstance(value, int | float):
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        overdue = self._ai_followup_sums(
+            [("date_maturity", "<", today), ("amount_residual", ">", 0)]
+        )
+        if compare(0.0, value):  # partners without overdue items match too
+            excluded = [pid for pid, amount in overdue.items() if not compare(amount, value)]
+            return [("id", "not in", excluded)]
+        return [("id", "in", [pid for pid, amount in overdue.items() if compare(amount, value)])]
+
+    def _ai_followup_log_groups(self, extra_domain, partner_ids=None):
+        domain = [
+            ("agent", "=", "dunning"),
+            ("company_id", "=", self.env.company.id),
+            ("partner_id", "!=", False),
+        ] + extra_domain
+        if partner_ids is not None:
+            domain.append(("partner_id", "in", partner_ids))
+        # sudo: ai.invoice.log - counts on a customer anyone may open; the logs
+        # themselves stay readable by AI Invoicing users only
+        return dict(
+            self.env["ai.invoice.log"].sudo()._read_group(domain, ["partner_id"], ["__count"])
+        )
+
+    @api.depends_context("company")
+    def _compute_ai_followup_logs(self):
+        ids = self.commercial_partner_id.ids
+        counts = self._ai_followup_log_groups([], ids)
+        pending = self._ai_followup_log_groups([("state", "=", "needs_review")], ids)
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            partner.ai_followup_log_count = counts.get(commercial, 0)
+            partner.ai_followup_to_approve = bool(pending.get(commercial))
+
+    def _search_ai_followup_to_approve(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        ids = [p.id for p in self._ai_followup_log_groups([("state", "=", "needs_review")])]
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _ai_followup_contact(self):
+        """Who receives the reminders: the chosen contact, else the invoice address."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if partner.ai_followup_contact_id:
+            return partner.ai_followup_contact_id
+        return self.browse(partner.address_get(["invoice"])["invoice"])
+
+    def _ai_followup_state_vals(self):
+        """The follow-up state as stored now (restored when a reminder is withdrawn)."""
+        self.ensure_one()
+        return {
+            "ai_followup_last_level_id": self.ai_followup_last_level_id.id,
+            "ai_followup_last_level_sequence": self.ai_followup_last_level_sequence,
+            "ai_followup_last_sent": fields.Date.to_string(self.ai_followup_last_sent),
+            "ai_followup_status": self.ai_followup_status or "none",
+            "ai_followup_next_date": fields.Date.to_string(self.ai_followup_next_date),
+        }
+
+    # ------------------------------------------------------------------
+    # Actions (Follow-ups screen and customer form)
+    # ------------------------------------------------------------------
+    def action_ai_followup_run(self):
+        """Plan the follow-ups of these customers now (or of every customer)."""
+        self._ai_followup_ensure_clerk()
+        company = self.env.company
+        stats = self.env["ai.dunning.planner"]._run_followups(
+            company, partners=self.commercial_partner_id or None, trigger="manual"
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Follow-ups planned"),
+                "message": self.env._(
+                    "%(customers)s customer(s) checked: %(queued)s reminder(s) queued, "
+                    "%(skipped)s not reminded today.",
+                    customers=stats["customers"],
+                    queued=stats["queued"],
+                    skipped=stats["customers"] - stats["queued"],
+                ),
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_ai_followup_exclude(self):
+        self._ai_followup_ensure_clerk()
+        self._ai_followup_write(
+            {
+                "ai_followup_excluded": True,
+                "ai_followup_status": "excluded",
+                "ai_followup_next_date": False,
+            }
+        )
+        for partner in self:
+            partner._message_log(
+                body=self.env._(
+                    "Excluded from follow-ups in %(company)s by %(user)s.",
+                    company=self.env.company.name,
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
+    def action_ai_followup_include(self):
+        self._ai_followup_ensure_clerk()
+        self._ai_followup_write({"ai_followup_excluded": False, "ai_followup_status": "none"})
+        for partner in self:
+            partner._message_log(
+                body=self.env._(
+                    "Follow-ups resumed in %(company)s by %(user)s.",
+                    company=self.env.company.name,
+                    user=self.env.user.name,
+                )
+            )
+        return True
+
+    def action_ai_followup_promise(self):
+        self.ensure_one()
+        self._ai_followup_ensure_clerk()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Promise to Pay"),
+            "res_model": "ai.dunning.promise.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.commercial_partner_id.id},
+        }
+
+    def _ai_followup_pending_logs(self):
+        # sudo: ai.invoice.log - the reminder waiting for approval of these customers
+        return (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search(
+                [
+                    ("agent", "=", "dunning"),
+                    ("state", "=", "needs_review"),
+                    ("company_id", "=", self.env.company.id),
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                ]
+            )
+        )
+
+    def action_ai_followup_approve(self):
+        """Send the reminders waiting for approval."""
+        self._ai_followup_ensure_clerk()
+        logs = self._ai_followup_pending_logs()
+        if not logs:
+            raise UserError(self.env._("No reminder of these customers waits for approval."))
+        self.env["ai.invoice.agent.dunning"]._approve(logs.sudo(False))
+        return True
+
+    def action_ai_followup_reject(self):
+        """Do not send the reminders waiting for approval (the level counts as handled)."""
+        self._ai_followup_ensure_clerk()
+        logs = self._ai_followup_pending_logs()
+        if not logs:
+            raise UserError(self.env._("No reminder of these customers waits for approval."))
+        self.env["ai.invoice.agent.dunning"]._reject(logs.sudo(False))
+        return True
+
+    def action_ai_followup_logs(self):
+        self.ensure_one()
+        return self.env["ai.invoice.log"]._ai_action_for(
+            [("agent", "=", "dunning"), ("partner_id", "=", self.commercial_partner_id.id)]
+        )
+
+    def action_ai_followup_print_letter(self):
+        """The letter of the latest reminder of this customer (PDF)."""
+        self.ensure_one()
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_user"):
+            raise AccessError(self.env._("Only AI Invoicing users can print reminder letters."))
+        log = self.env["ai.invoice.log"].search(
+            [
+                ("agent", "=", "dunning"),
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("decision", "in", ("sent", "held_for_review")),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        if not log:
+            raise UserError(
+                self.env._(
+                    "%(partner)s has not been reminded yet in %(company)s: run the follow-ups "
+                    "first.",
+                    partner=self.commercial_partner_id.display_name,
+                    company=self.env.company.name,
+                )
+            )
+        return self.env.ref("ai_invoicing.action_report_ai_followup_letter").report_action(log)

@@ -57,3 +57,12 @@ def strict_json_schema(model: type[BaseModel]) -> dict:
 
     walk(schema)
     return schema
+
+
+class DunningReminder(BaseModel):
+    """A payment reminder: subject and plain-text body (the payment link is a placeholder)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=20000)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .llm_schemas import EmailBody, InvoiceNarrative, strict_json_schema
+from .llm_schemas import DunningReminder, EmailBody, InvoiceNarrative, strict_json_schema
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,25 @@ EMAIL_BODY = PromptSpec(
         "the template adds them." + _DATA_RULES
     ),
     schema=EmailBody,
+)
+
+DUNNING_REMINDER = PromptSpec(
+    name="dunning_reminder",
+    version="dunning_reminder/2026-11-24.1",
+    system=(
+        "You write the payment reminder a finance team e-mails to a customer: a subject and a "
+        "plain-text body, in the language of FACTS.language (an Odoo language code such as "
+        "fr_FR), in the tone of FACTS.tone (courteous: gentle, the invoices fall due soon or "
+        "just did; friendly: first reminder; firm: second reminder; final: last notice before "
+        "the account is escalated). List every invoice of FACTS.invoices with its due date and "
+        "its amount_due written exactly as given, then the totals exactly as given. Write the "
+        "placeholder [PAYMENT_LINK] exactly once where the customer can pay; never write another "
+        "link, an e-mail address, a phone number or a bank account. You may personalise with "
+        "payment_history, previous_reminders and promises (thank a usual good payer, mention a "
+        "promise that was not kept), quoting day counts and counts as given. Never threaten "
+        "interest, fees or legal action that FACTS do not mention." + _DATA_RULES
+    ),
+    schema=DunningReminder,
 )
 
 

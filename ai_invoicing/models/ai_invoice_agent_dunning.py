@@ -1,0 +1,689 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, LockError, UserError
+from odoo.tools import plaintext2html
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..services import dunning
+from ..services.dunning import PAYMENT_LINK_PLACEHOLDER, CustomerState
+from ..services.guardrails import AllowedOutput
+from ..services.llm_schemas import DunningReminder
+from ..services.prompts import DUNNING_REMINDER
+from ..services.templates import fallback_dunning_body
+
+EMAIL_ACTIONS = ("email", "email_call", "final_notice")
+LETTER_ACTIONS = ("letter", "final_notice")
+LETTER_REPORT = "ai_invoicing.action_report_ai_followup_letter"
+
+
+class AiInvoiceAgentDunning(models.AbstractModel):
+    """Sends one payment reminder to one customer: every overdue invoice, one message.
+
+    The planner (``ai.dunning.planner``) queues one log per customer to remind, with the
+    plan it made; the job plans that customer again from fresh data (paid, promised,
+    excluded or already reminded meanwhile: nothing is sent), writes the message in the
+    customer's language (the LLM through the guarded path, else the level's template),
+    stores the level on the customer in the same transaction and sends it by the level's
+    action, or holds it for approval.
+    """
+
+    _name = "ai.invoice.agent.dunning"
+    _inherit = "ai.invoice.agent"
+    _description = "AI Invoicing Agent: Dunning"
+    _agent = "dunning"
+
+    @api.model
+    def _prepare_log_vals(self, record, trigger):
+        """``record`` is a ``DunningRequest``: the customer and today's plan for it."""
+        plan = record.plan
+        return {
+            "trigger": trigger,
+            "company_id": record.company.id,
+            "partner_id": record.partner.id,
+            "dunning_level_id": plan.level.id,
+            "dunning_date": plan.as_of,
+            "source_data": {"planned": self._plan_snapshot(plan)},
+        }
+
+    @api.model
+    def _dedup_fields(self):
+        return ("partner_id", "dunning_level_id", "dunning_date")
+
+    @api.model
+    def _dedup_key(self, vals):
+        return (vals.get("partner_id"), vals.get("dunning_level_id"), vals.get("dunning_date"))
+
+    @api.model
+    def _existing_keys(self, vals_list):
+        """Reminders already queued, sent or held: same customer, level and day."""
+        # sudo: ai.invoice.log - dedup must see every log, whoever runs the follow-ups
+        logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("agent", "=", self._agent),
+                    ("state", "!=", "failed"),
+                    ("partner_id", "in", [vals["partner_id"] for vals in vals_list]),
+                    ("dunning_date", "in", list({vals["dunning_date"] for vals in vals_list})),
+                ],
+                ["partner_id", "dunning_level_id", "dunning_date"],
+            )
+        )
+        return {(log.partner_id.id, log.dunning_level_id.id, log.dunning_date) for log in logs}
+
+    @api.model
+    def _plan_snapshot(self, plan):
+        return {
+            "as_of": str(plan.as_of),
+            "level": plan.level.name,
+            "invoices": [item.name for item in plan.invoices],
+            "totals": [
+                {"currency": t.currency, "due": t.due, "credits": t.credits, "balance": t.balance}
+                for t in plan.totals
+            ],
+        }
+
+    @api.model
+    def _failure_document(self, log):
+        # sudo: res.partner - the failure note and activity are the system's; the agent
+        # user need not edit contacts
+        return log.partner_id.sudo()
+
+    # ------------------------------------------------------------------
+    # Run
+    # ------------------------------------------------------------------
+    @api.model
+    def _run(self, log):
+        partner = log.partner_id
+        company = log.company_id
+        if not partner:
+            raise UserError(self.env._("The log has no customer to remind."))
+        self._lock_partner_or_retry(partner)
+        partner = partner.with_company(company)
+        today = fields.Date.context_today(self)
+        plan, data = self.env["ai.dunning.planner"]._plan_partner(company, partner, today)
+        if plan is None or not plan.send:
+            return self._skip(
+                log,
+                self.env._(
+                    "%(partner)s was not reminded: %(reason)s.",
+                    partner=partner.display_name,
+                    reason=self.env["ai.dunning.planner"]._skip_text(plan),
+                ),
+            )
+        level = self.env["ai.dunning.level"].browse(plan.level.id)
+        message = self._compose(company, partner, plan, data, level, today)
+        state_before = partner._ai_followup_state_vals()
+        self._store_sent(partner, plan, today)
+        vals = self._reminder_log_vals(plan, level, message, state_before)
+        vals["source_data"]["planned"] = (log.source_data or {}).get("planned")
+        if level.needs_approval:
+            activity = self._ask_approval(log, partner, level, message)
+            vals["source_data"]["approval_activity_id"] = activity.id
+            return self._done(
+                log,
+                dict(
+                    vals,
+                    state="needs_review",
+                    decision="held_for_review",
+                    review_required=True,
+                    review_reason=self.env._(
+                        "The level '%(level)s' needs approval before it is sent.",
+                        level=level.name,
+                    ),
+                ),
+            )
+        log._system_write(vals)  # the letter is printed from the log
+        channel = self._deliver(log, partner, level, self._stored_message(log))
+        return self._done(log, {"decision": "sent", "rationale": self._rationale(log, channel)})
+
+    @api.model
+    def _lock_partner_or_retry(self, partner):
+        """One follow-up job per customer at a time; busy: queue_job retries later.
+
+        The row lock still lets other transactions reference the customer (post its
+        invoices, register its payments) while the reminder is written.
+        """
+        try:
+            partner.lock_for_update(allow_referencing=True)
+        except LockError as exc:
+            # no ``seconds``: the job function's retry pattern applies
+            raise RetryableJobError(
+                self.env._("%(partner)s is being followed up by another job.", partner=partner.name)
+            ) from exc
+
+    # ------------------------------------------------------------------
+    # The message
+    # ------------------------------------------------------------------
+    @api.model
+    def _compose(self, company, partner, plan, data, level, today):
+        """Recipient, language, facts and the guarded text of one reminder."""
+        contact = partner._ai_followup_contact()
+        lang = contact.lang or partner.lang or company.partner_id.lang or "en_US"
+        agent = self.with_context(lang=lang)
+        currencies = {line.currency_id.name: line.currency_id for line in data.lines.values()}
+        formatted = {
+            key: agent._money(amount, currencies[currency])
+            for key, (amount, currency) in dunning.amounts_to_format(plan).items()
+        }
+        planner = self.env["ai.dunning.planner"]
+        behaviour = dunning.payment_behaviour(planner._payment_history(company, partner, today))
+        reminders, promises = self._history(company, partner, data, today)
+        facts = dunning.reminder_facts(
+            plan, behaviour, reminders, promises, formatted, partner_name=partner.name or ""
+        )
+        facts["language"] = lang
+        allowed = AllowedOutput(
+            amounts=frozenset(dunning.allowed_amounts(facts)),
+            urls=frozenset({company.get_base_url()}),
+        )
+        outcome = agent._guarded_text(
+            company,
+            DUNNING_REMINDER,
+            facts,
+            {"partner_name": partner.name or ""},
+            allowed,
+            lambda minimized, _flags: agent._template_reminder(level, minimized),
+        )
+        if not outcome.fallback_used and any(f.code == "prompt_injection" for f in outcome.flags):
+            # customer-written text tried to steer the AI: a reminder is no place to gamble
+            outcome.data = agent._template_reminder(level, facts)
+            outcome.fallback_used = True
+            outcome.fallback_reason = self.env._(
+                "Customer data looked like instructions to the AI: the template was used."
+            )
+        links = self._payment_links(plan, data)
+        if len(links) == 1:
+            link_text = links[0][1]
+        else:
+            link_text = "\n" + "\n".join(f"- {name}: {url}" for name, url in links)
+        return {
+            "contact": contact,
+            "lang": lang,
+            "subject": outcome.data.subject,
+            "body": dunning.insert_payment_link(outcome.data.body, link_text),
+            "facts": facts,
+            "formatted": formatted,
+            "outcome": outcome,
+            "links": links,
+            "risk_note": dunning.risk_note(behaviour),
+            "lines": data.lines,
+        }
+
+    @api.model
+    def _payment_links(self, plan, data):
+        """(invoice name, secure portal payment link) of each invoice the reminder lists."""
+        moves = self.env["account.move"]
+        for item in plan.invoices:
+            moves |= data.lines[item.id].move_id
+        return [(move.name, move._ai_payment_link()) for move in moves if move.is_invoice()]
+
+    @api.model
+    def _history(self, company, partner, data, today):
+        """Previous reminders (date, level) and promises (made on, until, kept) of the customer."""
+        # sudo: ai.invoice.log - the customer's follow-up history, whoever runs the job
+        logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("agent", "=", self._agent),
+                    ("company_id", "=", company.id),
+                    ("partner_id", "=", partner.id),
+                    ("decision", "in", ("sent", "promise")),
+                ],
+                ["decision", "dunning_date", "dunning_level_id", "source_data"],
+                order="id",
+            )
+        )
+        still_open = {item.id for item in data.items if item.kind == "invoice"}
+        reminders, promises = [], []
+        for log in logs:
+            if log.decision == "sent":
+                reminders.append((log.dunning_date, log.dunning_level_id.name or ""))
+                continue
+            until = fields.Date.to_date((log.source_data or {}).get("until"))
+            if not until or not log.dunning_date:
+                continue
+            kept = None
+            if until < today:
+                kept = not (set((log.source_data or {}).get("items") or []) & still_open)
+            promises.append((log.dunning_date, until, kept))
+        return reminders, promises
+
+    @api.model
+    def _template_reminder(self, level, facts):
+        """The level's template in the customer's language, else the built-in one."""
+        level = level.with_context(lang=self.env.lang)
+        subject, body = fallback_dunning_body(facts, facts["tone"])
+        if level.mail_body:
+            body = self._fill_template(level.mail_body, facts)
+        if level.mail_subject:
+            subject = self._fill_template(level.mail_subject, facts)
+        return DunningReminder(subject=subject[:200] or level.name, body=body[:20000])
+
+    @api.model
+    def _fill_template(self, text, facts):
+        several = len(facts["totals"]) > 1
+        totals = []
+        for total in facts["totals"]:
+            totals += self._total_lines(total, total["currency"] if several else "")
+        tokens = {
+            "{partner_name}": facts.get("partner_name") or "",
+            "{level}": facts.get("level") or "",
+            "{invoices}": "\n".join(self._invoice_line(invoice) for invoice in facts["invoices"]),
+            "{totals}": "\n".join(totals),
+            "{payment_link}": PAYMENT_LINK_PLACEHOLDER,
+        }
+        for token, value in tokens.items():
+            text = text.replace(token, value)
+        return text
+
+    @api.model
+    def _total_lines(self, total, currency):
+        """Total lines of a template in the customer's language (``currency``: several)."""
+        lines = []
+        if "credits" in total:
+            lines.append(
+                self.env._("Total of these invoices: %(amount)s", amount=total["amount_due"])
+            )
+            lines.append(
+                self.env._(
+                    "Less your credit notes and unapplied payments: %(amount)s",
+                    amount=total["credits"],
+                )
+            )
+        if currency:
+            lines.append(
+                self.env._(
+                    "Balance to pay in %(currency)s: %(amount)s",
+                    currency=currency,
+                    amount=total["balance"],
+                )
+            )
+        else:
+            lines.append(self.env._("Balance to pay: %(amount)s", amount=total["balance"]))
+        return lines
+
+    @api.model
+    def _invoice_line(self, invoice):
+        if invoice.get("days_overdue"):
+            return self.env._(
+                "- %(name)s (due %(date)s, %(days)s day(s) overdue): %(amount)s",
+                name=invoice["name"],
+                date=invoice["due_date"],
+                days=invoice["days_overdue"],
+                amount=invoice["amount_due"],
+            )
+        return self.env._(
+            "- %(name)s (due %(date)s): %(amount)s",
+            name=invoice["name"],
+            date=invoice["due_date"],
+            amount=invoice["amount_due"],
+        )
+
+    # ------------------------------------------------------------------
+    # State, log and approval
+    # ------------------------------------------------------------------
+    @api.model
+    def _store_sent(self, partner, plan, today):
+        """The level sent (or held for approval), in the same transaction as the message."""
+        state = CustomerState(partner.id, plan.level.id, plan.level.sequence, plan.as_of)
+        status, next_date = dunning.followup_status(state, plan, today)
+        partner._ai_followup_write(
+            {
+                "ai_followup_last_level_id": plan.level.id,
+                "ai_followup_last_level_sequence": plan.level.sequence,
+                "ai_followup_last_sent": plan.as_of,
+                "ai_followup_status": status,
+                "ai_followup_next_date": next_date or False,
+                "ai_followup_promise_date": False,
+            }
+        )
+
+    @api.model
+    def _reminder_log_vals(self, plan, level, message, state_before):
+        contact, formatted, lines = message["contact"], message["formatted"], message["lines"]
+        outcome = message["outcome"]
+        flags = [flag.model_dump() for flag in outcome.flags]
+        if message["risk_note"]:
+            flags.append(
+                {"code": "payment_risk", "severity": "warning", "message": message["risk_note"]}
+            )
+        currency = self.env["res.currency"]
+        amount = 0.0
+        if len(plan.totals) == 1:
+            currency = currency.search([("name", "=", plan.totals[0].currency)], limit=1)
+            amount = plan.totals[0].balance
+        return {
+            "dunning_level_id": level.id,
+            "dunning_date": plan.as_of,
+            "currency_id": currency.id,
+            "amount_total": amount,
+            "flags": flags,
+            **outcome.log_vals(),
+            "source_data": {
+                "as_of": str(plan.as_of),
+                "level": level.name,
+                "level_id": level.id,
+                "action": level.action,
+                "tone": level.tone,
+                "needs_approval": level.needs_approval,
+                "contact": {
+                    "id": contact.id,
+                    "name": contact.display_name,
+                    "email": contact.email or "",
+                },
+                "lang": message["lang"],
+                "invoices": [
+                    {
+                        "line_id": item.id,
+                        "move_id": lines[item.id].move_id.id,
+                        "name": item.name,
+                        "due_date": str(item.due_date),
+                        "days_overdue": plan.days_overdue(item),
+                        "currency": item.currency,
+                        "residual": item.amount_residual,
+                        "amount_due": formatted[f"invoice:{item.id}"],
+                    }
+                    for item in plan.invoices
+                ],
+                "totals": message["facts"]["totals"],
+                "subject": message["subject"],
+                "body": message["body"],
+                "payment_links": message["links"],
+                "text_source": "template" if outcome.fallback_used else "llm",
+                "risk_note": message["risk_note"],
+                "facts": message["facts"],
+                "state_before": state_before,
+            },
+        }
+
+    @api.model
+    def _stored_message(self, log):
+        data = log.source_data or {}
+        return {
+            "contact": self.env["res.partner"].browse(data["contact"]["id"]).exists(),
+            "lang": data.get("lang") or "en_US",
+            "subject": data["subject"],
+            "body": data["body"],
+        }
+
+    @api.model
+    def _ask_approval(self, log, partner, level, message):
+        responsible = log.company_id._ai_followup_responsible(partner)
+        note = Markup("<p>%s</p><p><strong>%s</strong></p>%s") % (
+            self.env._(
+                "The reminder '%(level)s' to %(contact)s waits for your approval on the "
+                "Follow-ups screen (Approve or Reject).",
+                level=level.name,
+                contact=message["contact"].display_name,
+            ),
+            message["subject"],
+            plaintext2html(message["body"]),
+        )
+        activity = partner._ai_followup_activity(
+            "mail.mail_activity_data_todo",
+            self.env._("Approve the follow-up reminder: %(level)s", level=level.name),
+            note,
+            responsible,
+        )
+        self._chatter(
+            partner,
+            self.env._(
+                "Reminder '%(level)s' prepared (%(log)s); it waits for approval by %(user)s.",
+                level=level.name,
+                log=log._get_html_link(),
+                user=responsible.name,
+            ),
+        )
+        return activity
+
+    @api.model
+    def _rationale(self, log, channel):
+        data = log.source_data or {}
+        totals = ", ".join(total["balance"] for total in data.get("totals") or [])
+        text = self.env._(
+            "%(level)s (%(tone)s) %(channel)s for %(count)s invoice(s), balance %(totals)s; "
+            "text from the %(origin)s in %(lang)s.",
+            level=data.get("level"),
+            tone=data.get("tone"),
+            channel=channel,
+            count=len(data.get("invoices") or []),
+            totals=totals,
+            origin=self.env._("LLM")
+            if data.get("text_source") == "llm"
+            else self.env._("template"),
+            lang=data.get("lang"),
+        )
+        if data.get("risk_note"):
+            text += " " + self.env._("Risk: %(note)s", note=data["risk_note"])
+        return text
+
+    # ------------------------------------------------------------------
+    # Delivery by the level's action
+    # ------------------------------------------------------------------
+    @api.model
+    def _deliver(self, log, partner, level, message):
+        """Send the stored message by the level's action; return what was done (a phrase)."""
+        company = log.company_id
+        contact = message["contact"] or partner
+        responsible = company._ai_followup_responsible(partner)
+        attachments = self.env["ir.attachment"]
+        done = []
+        if level.action in LETTER_ACTIONS:
+            attachments = self._letter(log, partner, level)
+        if level.action in EMAIL_ACTIONS:
+            if not contact.email:
+                raise UserError(
+                    self.env._(
+                        "%(contact)s has no e-mail address: add one, or choose a Follow-up "
+                        "Contact on %(partner)s, then press Retry on the AI log.",
+                        contact=contact.display_name,
+                        partner=partner.display_name,
+                    )
+                )
+            # sudo: res.partner - the reminder is posted by the follow-up system: the agent
+            # and the approving reviewer need not edit contacts; the author is the company
+            partner.sudo().with_context(lang=message["lang"]).message_post(
+                body=plaintext2html(message["body"]),
+                subject=message["subject"],
+                partner_ids=contact.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                attachment_ids=attachments.ids,
+                author_id=company.partner_id.id,
+                email_from=company.email_formatted or None,
+                notify_skip_followers=True,  # to the customer's contact only, not a copy
+            )
+            done.append(self.env._("e-mailed to %(email)s", email=contact.email))
+        if level.action == "letter":
+            self._chatter_with_attachments(
+                partner,
+                self.env._(
+                    "Reminder letter '%(level)s' ready to print and post (%(log)s).",
+                    level=level.name,
+                    log=log._get_html_link(),
+                ),
+                attachments,
+            )
+            partner._ai_followup_activity(
+                "mail.mail_activity_data_todo",
+                self.env._("Print and post the reminder letter: %(level)s", level=level.name),
+                Markup("<p>%s</p>")
+                % self.env._("The letter is attached to the customer's chatter."),
+                responsible,
+            )
+            done.append(self.env._("printed as a letter to post"))
+        if level.action == "email_call":
+            partner._ai_followup_activity(
+                "mail.mail_activity_data_call",
+                self.env._("Call %(partner)s about the overdue invoices", partner=partner.name),
+                Markup("<p>%s</p>")
+                % self.env._(
+                    "Reminder '%(level)s' was e-mailed today (%(log)s).",
+                    level=level.name,
+                    log=log.name,
+                ),
+                responsible,
+            )
+            done.append(self.env._("a phone call planned for %(user)s", user=responsible.name))
+        return ", ".join(done)
+
+    @api.model
+    def _letter(self, log, partner, level):
+        """The reminder letter (PDF) of ``log``, attached to the customer."""
+        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(LETTER_REPORT, log.ids)
+        # sudo: ir.attachment - the system files the letter on the customer; the agent
+        # and the approving reviewer need not edit contacts
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{level.name} - {partner.name} - {log.dunning_date}.pdf",
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": partner._name,
+                    "res_id": partner.id,
+                }
+            )
+        )
+
+    @api.model
+    def _chatter_with_attachments(self, record, body, attachments):
+        record._message_log(body=Markup("%s") % body, attachment_ids=attachments.ids)
+
+    # ------------------------------------------------------------------
+    # Approval (Follow-ups screen)
+    # ------------------------------------------------------------------
+    @api.model
+    def _ensure_approver(self, logs):
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
+            raise AccessError(
+                self.env._("Only AI Invoicing reviewers can approve or reject reminders.")
+            )
+        logs.check_access("read")
+        wrong = logs.filtered(lambda log: log.agent != self._agent or log.state != "needs_review")
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "These reminders do not wait for approval: %(logs)s",
+                    logs=", ".join(wrong.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _approve(self, logs):
+        """Send the held reminders, unless their invoices changed meanwhile (then withdrawn)."""
+        self._ensure_approver(logs)
+        reviewer, now = self.env.user, fields.Datetime.now()
+        agent = self.with_user(self._agent_user())
+        for log in logs:
+            company_agent = agent.with_company(log.company_id)
+            log = log.with_env(company_agent.env)
+            partner = log.partner_id.with_company(log.company_id)
+            try:
+                partner.lock_for_update(allow_referencing=True)
+            except LockError as exc:
+                raise UserError(
+                    self.env._(
+                        "%(partner)s is being followed up right now; try again in a minute.",
+                        partner=partner.name,
+                    )
+                ) from exc
+            changed = company_agent._changed_invoices(log)
+            review = {"reviewer_id": reviewer.id, "review_date": now}
+            if changed:
+                partner._ai_followup_write(
+                    {
+                        fname: value or False
+                        for fname, value in (log.source_data.get("state_before") or {}).items()
+                    }
+                )
+                feedback = self.env._(
+                    "Not sent: %(invoices)s changed since the reminder was prepared (payment "
+                    "received). The next follow-up run prepares an up-to-date reminder.",
+                    invoices=", ".join(changed),
+                )
+                log._system_write(
+                    dict(review, state="rejected", decision="skipped", rationale=feedback)
+                )
+            else:
+                level = log.dunning_level_id
+                channel = company_agent._deliver(
+                    log, partner, level, company_agent._stored_message(log)
+                )
+                feedback = self.env._("Approved by %(user)s.", user=reviewer.name)
+                log._system_write(
+                    dict(
+                        review,
+                        state="done",
+                        decision="sent",
+                        rationale=f"{company_agent._rationale(log, channel)} {feedback}",
+                    )
+                )
+            company_agent._close_approval(log, partner, feedback)
+        return True
+
+    @api.model
+    def _reject(self, logs):
+        """Do not send the held reminders; the level counts as handled (escalation follows)."""
+        self._ensure_approver(logs)
+        reviewer = self.env.user
+        feedback = self.env._("Rejected by %(user)s: not sent.", user=reviewer.name)
+        for log in logs:
+            log._system_write(
+                {
+                    "state": "rejected",
+                    "decision": "rejected",
+                    "reviewer_id": reviewer.id,
+                    "review_date": fields.Datetime.now(),
+                    "rationale": feedback,
+                }
+            )
+            agent = self.with_user(self._agent_user()).with_company(log.company_id)
+            agent._close_approval(
+                log.with_env(agent.env), log.partner_id.with_env(agent.env), feedback
+            )
+        return True
+
+    @api.model
+    def _changed_invoices(self, log):
+        """Names of the listed invoices whose amount due changed since the message was made."""
+        stored = (log.source_data or {}).get("invoices") or []
+        lines = self.env["account.move.line"].browse([inv["line_id"] for inv in stored]).exists()
+        current = {
+            line.id: (
+                0.0
+                if line.reconciled
+                else abs(
+                    line.amount_residual
+                    if line.currency_id == line.company_currency_id
+                    else line.amount_residual_currency
+                )
+            )
+            for line in lines
+        }
+        return [
+            inv["name"]
+            for inv in stored
+            if abs(current.get(inv["line_id"], 0.0) - inv["residual"]) > 0.005
+        ]
+
+    @api.model
+    def _close_approval(self, log, partner, feedback):
+        activity = (
+            self.env["mail.activity"]
+            .browse((log.source_data or {}).get("approval_activity_id") or [])
+            .exists()
+        )
+        if activity:
+            # sudo: mail.activity - the system closes the approval activity it created,
+            # assigned to the follow-up responsible
+            activity.sudo().action_feedback(feedback=feedback)
+        self._chatter(partner, Markup("%s (%s)") % (feedback, log._get_html_link()))
