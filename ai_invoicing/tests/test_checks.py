@@ -154,8 +154,19 @@ class TestChecks(AiInvoicingCommon):
         line = invoice.invoice_line_ids
         line.write({"quantity": 5, "price_unit": 80.0, "discount": 50.0})
         codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
-        self.assertEqual(codes, {"qty_over_delivered", "price_deviation", "discount_too_high"})
+        # net 40.00: far below the list price (100.00, no pricelist) and below cost (50.00)
+        self.assertEqual(
+            codes,
+            {
+                "qty_over_delivered",
+                "price_deviation",
+                "discount_too_high",
+                "price_below_list_price",
+                "price_below_cost",
+            },
+        )
         self.company.ai_check_prices = False
+        self.company.ai_check_price_reference = False
         codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
         self.assertEqual(codes, {"qty_over_delivered"}, "each check can be switched off")
 
