@@ -247,14 +247,25 @@ class AccountMoveAiChecks(models.AbstractModel):
 
     @api.model
     def _prefetch_auto_fiscal_positions(self, moves):
-        """``{company id: its auto-applied fiscal positions}``, one search per company."""
+        """``{company id: its auto-applied fiscal positions}``, one search per company.
+
+        Only for the companies of moves whose customer or delivery contact has a forced
+        fiscal position: the others have nothing to compare.
+        """
+        forced = moves.filtered(
+            lambda move: (
+                (move.partner_id | move.partner_shipping_id)
+                .with_company(move.company_id)
+                .property_account_position_id
+            )
+        )
         FiscalPosition = self.env["account.fiscal.position"]
         return {
             company.id: FiscalPosition.with_company(company).search(
                 Domain(FiscalPosition._check_company_domain(company))
                 & Domain("auto_apply", "=", True)
             )
-            for company in moves.company_id
+            for company in forced.company_id
         }
 
     @api.model
@@ -447,6 +458,8 @@ class AccountMoveAiChecks(models.AbstractModel):
         company = move.company_id
         partner = move.partner_id.with_company(company)
         delivery = move.partner_shipping_id.with_company(company) or partner
+        if company.id not in batch["auto_fpos"]:
+            return []  # nothing forced on the customer or its delivery contact
         if company.vat and partner.vat:
             if "eu_codes" not in batch["memo"]:
                 batch["memo"]["eu_codes"] = set(

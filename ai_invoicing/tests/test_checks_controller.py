@@ -170,7 +170,7 @@ class TestControllerChecks(AiChecksCommon):
 
     # -- one pass over a batch ---------------------------------------------------------------
     def test_batch_queries_do_not_grow_with_the_batch(self):
-        """12 drafts for Fox, Van Dijk and Hoppy take as many queries as 3 of them (50).
+        """12 drafts for Fox, Van Dijk and Hoppy take as many queries as 3 of them (48).
 
         Everything is switched on (credit limits too). The history look-ups are one search
         each for the whole batch and the per-record reads are prefetched for the batch. What
