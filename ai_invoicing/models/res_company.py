@@ -163,7 +163,8 @@ class ResCompany(models.Model):
     ai_check_unusual_amount = fields.Boolean(
         string="Check Unusual Amounts",
         default=True,
-        help="A total far above the customer's posted history.",
+        help="A total far above the customer's posted history. Customers with 'Ignore abnormal "
+        "invoice amount' on their Accounting tab are never flagged.",
     )
     ai_unusual_sigma = fields.Float(
         string="Unusual Above (standard deviations)",
@@ -174,6 +175,58 @@ class ResCompany(models.Model):
         string="Minimum History (invoices)",
         default=5,
         help="Posted invoices a customer needs before its amounts can look unusual.",
+    )
+    ai_check_price_reference = fields.Boolean(
+        string="Check Prices vs Pricelist and Cost",
+        default=True,
+        help="Flag a line whose net price is far below what the order's pricelist gives this "
+        "customer for that quantity and date (the product's list price without a pricelist): "
+        "a manual override.",
+    )
+    ai_price_reference_tolerance = fields.Float(
+        string="Below Pricelist Tolerance (%)",
+        default=20.0,
+        help="How far (in %) a net line price may fall below the pricelist or list price before "
+        "it is flagged.",
+    )
+    ai_check_below_cost = fields.Boolean(
+        string="Flag Sales Below Cost",
+        default=True,
+        help="Flag any line sold below the product's cost, in the invoice currency and unit.",
+    )
+    ai_check_over_delivery = fields.Boolean(
+        string="Check Quantities Above the Order",
+        default=True,
+        help="Flag a line whose quantity invoiced to date is above the quantity ordered "
+        "(over-delivery).",
+    )
+    ai_over_delivery_tolerance = fields.Float(
+        string="Over-Delivery Tolerance (%)",
+        default=0.0,
+        help="Extra quantity (in % of the ordered quantity) accepted without a finding, e.g. "
+        "for goods sold by weight.",
+    )
+    ai_check_currency_habit = fields.Boolean(
+        string="Check Unusual Currency",
+        default=True,
+        help="Flag an invoice in a currency none of the customer's posted invoices uses.",
+    )
+    ai_currency_habit_min_history = fields.Integer(
+        string="Currency History (invoices)",
+        default=3,
+        help="Posted invoices a customer needs before a new currency is flagged.",
+    )
+    ai_check_forced_fiscal_position = fields.Boolean(
+        string="Check Forced Fiscal Positions",
+        default=True,
+        help="Warn when the fiscal position forced on the customer differs from the one Odoo "
+        "would pick automatically for the delivery address.",
+    )
+    ai_check_credit_limit = fields.Boolean(
+        string="Check Credit Limits",
+        default=True,
+        help="Warn when the customer's receivable plus this invoice is above its credit limit. "
+        "Needs 'Sales Credit Limit' in the Accounting settings.",
     )
     ai_check_channel = fields.Boolean(
         string="Check Sending Channel",

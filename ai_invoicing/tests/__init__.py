@@ -1,6 +1,7 @@
 from . import test_agent_lifecycle
 from . import test_billing
 from . import test_checks
+from . import test_checks_controller
 from . import test_delivery
 from . import test_failures
 from . import test_invoice_flow

@@ -2,93 +2,75 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import AiInvoicingCommon
+from .common_checks import AiChecksCommon
 
 
 @tagged("post_install", "-at_install")
-class TestChecks(AiInvoicingCommon):
+class TestChecks(AiChecksCommon):
     """Deterministic checks on AI drafts with BE/FR/DE/US customers."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.country_id = cls.country_be
-        cls.company.ai_review_threshold = 0.0  # isolate the checks from the amount rule
-        ref = cls.env.ref
-        # Our own positions, not the generic chart's.
-        cls.env["account.fiscal.position"].search(
-            [("company_id", "=", cls.company.id)]
-        ).active = False
-        eu_others = cls.env["res.country.group"].create(
-            {
-                "name": "EU (without BE)",
-                "country_ids": [Command.set([ref("base.fr").id, ref("base.de").id])],
-            }
-        )
-        cls.fpos_eu = cls.env["account.fiscal.position"].create(
-            {
-                "name": "Intra-EU B2B",
-                "auto_apply": True,
-                "vat_required": True,
-                "country_group_id": eu_others.id,
-                "sequence": 10,
-            }
-        )
-        cls.fpos_export = cls.env["account.fiscal.position"].create(
-            {"name": "Export", "auto_apply": True, "country_id": ref("base.us").id, "sequence": 20}
-        )
-        cls.tax_eu = cls.tax_sale_a.copy({"name": "0% EU G", "amount": 0.0})
-        cls.tax_eu.fiscal_position_ids = cls.fpos_eu
-        cls.tax_eu.original_tax_ids = cls.tax_sale_a
-        cls.tax_export = cls.tax_sale_a.copy({"name": "0% Export", "amount": 0.0})
-        cls.tax_export.fiscal_position_ids = cls.fpos_export
-        cls.tax_export.original_tax_ids = cls.tax_sale_a
-
-        Partner = cls.env["res.partner"]
-        common = {"is_company": True, "invoice_sending_method": "email"}
-        cls.be_customer = Partner.create(
-            {
-                **common,
-                "name": "Brasserie Lumière SA",
-                "country_id": cls.country_be.id,
-                "vat": "BE0477472701",
-                "email": "ap@brasserie.example.com",
-            }
-        )
-        cls.fr_customer = Partner.create(
-            {
-                **common,
-                "name": "Cave de Lyon SARL",
-                "country_id": ref("base.fr").id,
-                "vat": "FR40303265045",
-                "email": "compta@cave.example.com",
-            }
-        )
-        cls.de_customer_no_vat = Partner.create(
-            {
-                **common,
-                "name": "Berliner Getränke GmbH",
-                "country_id": ref("base.de").id,
-                "email": "buchhaltung@getraenke.example.com",
-            }
-        )
-
-    def _draft(self, partner, qty=2, **order_values):
-        order = self._order([(self.product_deliv, qty)], partner=partner, **order_values)
-        log = self._deliver_and_run(order.picking_ids)
-        return log, log.move_id
-
-    def _codes(self, log):
-        return sorted({finding["code"] for finding in log.findings or []})
 
     def test_clean_domestic_invoice_passes_without_finding(self):
         log, invoice = self._draft(self.be_customer)
         self.assertFalse(log.findings)
         self.assertEqual(log.state, "done")
         self.assertEqual(invoice.ai_review_state, "none")
+
+    def test_clean_look_alikes_of_each_anomaly_raise_no_finding(self):
+        """Every check on, credit limits in use: what resembles an anomaly but is not one."""
+        self.company.account_use_credit_limit = True
+        self.fox.with_company(self.company).credit_limit = 20000.0  # receivable 11,910
+        self.van_dijk.with_company(self.company).property_account_position_id = self.fpos_eu
+        horeca, export = {"pricelist_id": self.horeca.id}, {"pricelist_id": self.export_usd.id}
+        cases = {
+            "the pricelist price, receivable within the credit limit": (
+                self.fox,
+                [(self.keg, 10), (self.crate, 20)],
+                None,
+                horeca,
+            ),
+            "a small permitted discount": (
+                self.fox,
+                [(self.keg, 10, {"discount": 5.0})],
+                None,
+                horeca,
+            ),
+            "a customer who always buys in USD": (self.hoppy, [(self.keg, 10)], None, export),
+            "a legitimate intra-EU sale, its position forced and confirmed by the address": (
+                self.van_dijk,
+                [(self.keg, 20)],
+                None,
+                {},
+            ),
+            "weighed goods within the over-delivery tolerance": (
+                self.fox,
+                [(self.hops, 50)],
+                {self.hops: 51.2},
+                {},
+            ),
+        }
+        self.company.ai_over_delivery_tolerance = 3.0
+        for case, (partner, lines, delivered, values) in cases.items():
+            with self.subTest(case):
+                log, invoice = self._draft_lines(partner, lines, delivered, **values)
+                self.assertEqual(self._codes(log), [])
+                self.assertEqual(invoice.ai_review_state, "none")
+
+        with self.subTest("a backorder of the same order, same lines and amount"):
+            order = self._order([(self.keg, 20)], partner=self.fox, **horeca)
+            self._deliver_and_run(order.picking_ids, {self.keg: 10})
+            backorder = order.picking_ids.filtered(lambda p: p.state != "done")
+            self.assertEqual(self._codes(self._deliver_and_run(backorder)), [])
+
+        with self.subTest("a reorder of other goods on the same purchase order reference"):
+            po = {"client_order_ref": "PO-FOX-881", **horeca}
+            log, first = self._draft_lines(self.fox, [(self.keg, 2), (self.crate, 10)], **po)
+            first.action_post()
+            # 15 kg of hops cost what 2 kegs cost: same reference and total, other goods
+            log, again = self._draft_lines(self.fox, [(self.hops, 15), (self.crate, 10)], **po)
+            self.assertEqual(again.amount_total, first.amount_total)
+            self.assertEqual(self._codes(log), [])
 
     def test_intra_eu_b2b_with_vat_is_clean(self):
         log, invoice = self._draft(self.fr_customer)
@@ -154,8 +136,19 @@ class TestChecks(AiInvoicingCommon):
         line = invoice.invoice_line_ids
         line.write({"quantity": 5, "price_unit": 80.0, "discount": 50.0})
         codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
-        self.assertEqual(codes, {"qty_over_delivered", "price_deviation", "discount_too_high"})
+        # net 40.00: far below what the default pricelist gives (100.00) and below cost (50.00)
+        self.assertEqual(
+            codes,
+            {
+                "qty_over_delivered",
+                "price_deviation",
+                "discount_too_high",
+                "price_below_pricelist",
+                "price_below_cost",
+            },
+        )
         self.company.ai_check_prices = False
+        self.company.ai_check_price_reference = False
         codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
         self.assertEqual(codes, {"qty_over_delivered"}, "each check can be switched off")
 

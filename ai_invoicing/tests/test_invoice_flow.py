@@ -19,7 +19,8 @@ class TestInvoiceFlow(AiInvoicingCommon):
     def test_delivery_drafts_invoice_with_odoo_engine(self):
         """Partial delivery: delivered qty, pricelist price, discount, fpos taxes, terms."""
         order = self._order(
-            [(self.product_deliv, 10, {"discount": 10.0, "price_unit": 80.0})],
+            # net 81.00: 19% under the pricelist's 100.00, inside the 20% price tolerance
+            [(self.product_deliv, 10, {"discount": 10.0, "price_unit": 90.0})],
             partner=self.partner_b,  # fiscal position maps tax_sale_a -> tax_sale_b
         )
         self.assertEqual(order.fiscal_position_id, self.fiscal_pos_a)
@@ -33,7 +34,7 @@ class TestInvoiceFlow(AiInvoicingCommon):
         self.assertEqual(invoice.ai_review_state, "none")
         line = invoice.invoice_line_ids
         self.assertEqual(line.quantity, 4, "delivered, not ordered, quantity")
-        self.assertEqual(line.price_unit, 80.0)
+        self.assertEqual(line.price_unit, 90.0)
         self.assertEqual(line.discount, 10.0)
         self.assertEqual(line.tax_ids, self.tax_sale_b, "taxes after fiscal position")
         self.assertEqual(invoice.invoice_payment_term_id, self.pay_terms_b)
