@@ -352,7 +352,7 @@ class AiInvoiceAgentProject(models.AbstractModel):
         )
         draft = self.env["ai.invoice.agent.draft"]
         routing = draft._route(invoice, outcome.flags, findings)
-        pm_reason = self._project_manager_reason(scope["project"])
+        pm_reason = self._project_manager_reason(scope["project"], invoice.company_id)
         if pm_reason:
             routing["review_required"] = True
             routing["reasons"].append(pm_reason)
@@ -388,19 +388,30 @@ class AiInvoiceAgentProject(models.AbstractModel):
         return result
 
     @api.model
-    def _project_manager_reason(self, project):
+    def _project_manager_reason(self, project, company):
+        """Why the draft waits for the project manager (None: the project does not ask)."""
         if not project.ai_pm_review:
             return None
-        if not project.user_id:
+        manager = project.user_id
+        if not manager:
             return self.env._(
                 "Project %(project)s asks for review by its project manager but has none: "
                 "routed to the AI review responsible.",
                 project=project.name,
             )
+        if company not in manager.company_ids or not manager.has_group(
+            "ai_invoicing.group_ai_invoicing_reviewer"
+        ):
+            return self.env._(
+                "Project %(project)s asks for review by its project manager (%(manager)s), who "
+                "is no AI Invoicing reviewer: routed to the AI review responsible.",
+                project=project.name,
+                manager=manager.name,
+            )
         return self.env._(
             "Project %(project)s asks for review by its project manager (%(manager)s).",
             project=project.name,
-            manager=project.user_id.name,
+            manager=manager.name,
         )
 
     # ------------------------------------------------------------------
@@ -651,7 +662,8 @@ class AiInvoiceAgentProject(models.AbstractModel):
             )
         if outcome.fallback_used:
             how = self.env._(
-                "template grouped by task (%(reason)s)", reason=outcome.fallback_reason or ""
+                "template grouped by task (%(reason)s)",
+                reason=(outcome.fallback_reason or "").rstrip("."),
             )
         else:
             how = self.env._(

@@ -4,7 +4,8 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.fields import Command
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -331,4 +332,75 @@ class TestProjectManagerReview(AiProjectCommon):
         activity = self._review_activity(log.move_id)
         self.assertTrue(activity)
         self.assertNotEqual(activity.user_id, self.pm, "they could not approve it")
+        self.assertIn("who is no AI Invoicing reviewer", log.review_reason)
         self.assertEqual(log.move_id.ai_review_state, "pending")
+
+
+@tagged("post_install", "-at_install")
+class TestProjectFailuresAndAccess(AiProjectCommon):
+    def test_project_user_without_sales_rights_reaches_a_milestone(self):
+        order, project = self._project_order()
+        milestone = self._milestone(order, "Design", 0.5)
+        self.assertFalse(self.project_user.has_group("sales_team.group_sale_salesman"))
+        self._run_project_jobs(
+            lambda: milestone.with_user(self.project_user).write({"is_reached": True})
+        )
+        log = self._project_logs(project)
+        self.assertEqual(log.user_id, self.project_user)
+        self.assertEqual(log.move_id.amount_untaxed, 1000.0)
+
+    def test_blocked_order_fails_with_an_activity_and_can_be_retried(self):
+        order, project = self._project_order()
+        self.partner_a.country_id = False
+        milestone = self._milestone(order, "Design", 0.5)
+        self._run_project_jobs(lambda: milestone.write({"is_reached": True}))
+        log = self._project_logs(project)
+        self.assertEqual(log.state, "failed")
+        self.assertIn("has no country", log.error)
+        self.assertFalse(order.invoice_ids, "nothing half-made")
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        self.assertIn(failure, order.activity_ids.activity_type_id)
+        # fixed, then retried by a manager
+        self.partner_a.country_id = self.country_be
+        self._run_project_jobs(lambda: log.action_retry())
+        self.assertEqual(log.state, "done")
+        self.assertEqual(len(order.invoice_ids), 1)
+
+    def test_company_without_ai_invoicing_drafts_nothing(self):
+        order, project = self._project_order([(self.product_time, 40)])
+        project.ai_invoice_period = "weekly"
+        self._timesheet(self._task(order), 2.0, date(2026, 3, 4))
+        self.company.ai_invoicing_enabled = False
+        milestone_order, _milestone_project = self._project_order()
+        milestone = self._milestone(milestone_order, "Design", 0.5)
+        with freeze_time("2026-03-10"), trap_jobs() as trap:
+            self.env["project.project"]._cron_ai_draft_period_invoices()
+            milestone.write({"is_reached": True})
+            trap.assert_jobs_count(0)
+
+    def test_other_company_user_sees_no_project_log(self):
+        order, project = self._project_order()
+        milestone = self._milestone(order, "Design", 0.5)
+        self._run_project_jobs(lambda: milestone.write({"is_reached": True}))
+        log = self._project_logs(project)
+        other = self.setup_other_company(name="Other Co")["company"]
+        outsider = new_test_user(
+            self.env,
+            login="ai_outsider",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+            groups="ai_invoicing.group_ai_invoicing_manager",
+        )
+        Log = self.env["ai.invoice.log"].with_user(outsider)
+        self.assertFalse(Log.search([("agent", "=", "project_invoice")]))
+        with self.assertRaises(AccessError):
+            log.with_user(outsider).read(["rationale"])
+
+    def test_consolidated_billing_leaves_project_periods_to_the_project_agent(self):
+        self.company.ai_invoicing_mode = "per_period"
+        order, project = self._project_order([(self.product_time, 40)])
+        self._timesheet(self._task(order), 2.0, date(2026, 3, 4))
+        billing = self.env["ai.invoice.agent.billing"]
+        self.assertIn(order, billing._period_orders(self.company))
+        project.ai_invoice_period = "monthly"
+        self.assertNotIn(order, billing._period_orders(self.company))
