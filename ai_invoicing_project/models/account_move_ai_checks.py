@@ -1,0 +1,95 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, models
+
+from odoo.addons.ai_invoicing.services.checks import Finding
+
+from ..services import project_invoicing as rules
+
+
+class AccountMoveAiChecks(models.AbstractModel):
+    """The project check: hours above the allocation of the tasks behind the invoice,
+    timesheets outside the invoiced period, re-invoiced expenses without a receipt.
+
+    Registered with the other checks, so it runs again whenever a changed draft
+    goes back to review.
+    """
+
+    _inherit = "account.move.ai.checks"
+
+    @api.model
+    def _registry(self, move, source_key=None):
+        return super()._registry(move, source_key) + [
+            (move.company_id.ai_check_project, lambda: self._findings_project(move))
+        ]
+
+    @api.model
+    def _findings_project(self, move):
+        # sudo: sale.order.line - the timesheets, tasks and expenses behind the invoice;
+        # whoever runs the checks (agent, reviewer) need not be a project user
+        sale_lines = move._ai_product_lines().sale_line_ids.sudo()
+        if not sale_lines:
+            return []
+        Timesheet = self.env["account.analytic.line"].sudo()
+        fnames = ["task_id", "unit_amount", "date", "name"]
+        invoiced = Timesheet.search_fetch(
+            [("timesheet_invoice_id", "=", move.id), ("project_id", "!=", False)], fnames
+        )
+        milestone_lines = sale_lines.filtered(lambda sl: sl.qty_delivered_method == "milestones")
+        tasks = invoiced.task_id | milestone_lines.reached_milestones_ids.task_ids
+        found = rules.check_hours_over_allocation(
+            rules.TaskLoad(task.name, task.allocated_hours, task.total_hours_spent)
+            for task in tasks
+        )
+        expenses = [
+            rules.ExpenseItem(e.id, e.name or "", e.date or None, e.nb_attachment)
+            for e in sale_lines.expense_ids
+        ]
+        found += rules.check_expenses_without_receipt(expenses)
+        start, end, project = self._project_period(move)
+        if start and end:
+            entries = [self._entry(timesheet) for timesheet in invoiced]
+            found += rules.check_entries_outside_period(entries, start, end)
+            timesheet_lines = project._fetch_sale_order_items().filtered(
+                lambda sl: sl.product_id._is_delivered_timesheet()
+            )
+            left = Timesheet.search_fetch(
+                [
+                    ("so_line", "in", timesheet_lines.ids),
+                    ("project_id", "!=", False),
+                    ("timesheet_invoice_id", "=", False),
+                    ("date", "<", start),
+                ],
+                fnames,
+            )
+            found += rules.check_entries_left_before([self._entry(t) for t in left], start)
+            found += rules.check_expenses_outside_period(expenses, start, end)
+        return [Finding(f.code, f.severity, f.message, "project") for f in found]
+
+    @api.model
+    def _project_period(self, move):
+        """(start, end, project) of the period the project agent drafted ``move`` for."""
+        # sudo: ai.invoice.log - which period this invoice was drafted for
+        log = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search(
+                [
+                    ("agent", "=", "project_invoice"),
+                    ("move_id", "=", move.id),
+                    ("trigger", "=", "period"),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+        return log.ai_period_start, log.ai_period_end, log.project_id.sudo()
+
+    @api.model
+    def _entry(self, timesheet):
+        return rules.TimeEntry(
+            id=timesheet.id,
+            task=timesheet.task_id.name or "",
+            hours=timesheet.unit_amount,
+            date=timesheet.date,
+            description=timesheet.name or "",
+        )

@@ -1,0 +1,780 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+from odoo.tools import html2plaintext
+
+from odoo.addons.ai_invoicing.services import checks
+from odoo.addons.ai_invoicing.services.guardrails import AllowedOutput
+from odoo.addons.ai_invoicing.services.prompts import PromptSpec
+
+from ..services import line_descriptions
+from ..services.project_invoicing import (
+    ExpenseItem,
+    LineFacts,
+    MilestoneFact,
+    TimeEntry,
+    allowed_figures,
+    compose_label,
+    heading_of,
+    hours_text,
+    line_facts_payload,
+    line_untrusted,
+    summarize_by_task,
+)
+
+LINE_DESCRIPTIONS = PromptSpec(
+    name=line_descriptions.PROMPT_NAME,
+    version=line_descriptions.PROMPT_VERSION,
+    system=line_descriptions.SYSTEM_PROMPT,
+    schema=line_descriptions.LineDescriptions,
+)
+REASON_PROJECT_MANAGER = "project_manager"
+
+
+class AiInvoiceAgentProject(models.AbstractModel):
+    """Drafts project invoices: at a reached milestone, and at each period end.
+
+    A milestone invoices what it delivered on its sales order item
+    (``sale.order._create_invoices``, the delivered quantity computed by
+    ``sale_project`` from the reached milestones). A period invoices the
+    project's billable timesheets of the period and its re-invoiced expenses
+    through ``sale.advance.payment.inv`` with its timesheet dates
+    (``sale_timesheet``'s date-bounded invoicing). Every amount is Odoo's; the
+    agent writes each line's client-facing description (guarded LLM text or a
+    template grouped by task), checks, routes to the project manager when the
+    project asks for it, and logs what was aggregated.
+    """
+
+    _name = "ai.invoice.agent.project"
+    _inherit = "ai.invoice.agent"
+    _description = "AI Invoicing Agent: Project Invoicing"
+    _agent = "project_invoice"
+
+    # ------------------------------------------------------------------
+    # Enqueue
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_log_vals(self, record, trigger):
+        """``record`` is the reached milestone, or the project whose period ended
+        (the period, ``(start, end)``, in the context key ``ai_project_period``)."""
+        if record._name == "project.milestone":
+            project = record.project_id
+            order = record.sale_line_id.order_id
+            vals = {"milestone_id": record.id}
+        else:
+            project = record
+            order = project.sale_order_id
+            start, end = self.env.context["ai_project_period"]
+            vals = {"ai_period_start": start, "ai_period_end": end}
+        company = order.company_id or project.company_id or self.env.company
+        return dict(
+            vals,
+            trigger=trigger,
+            project_id=project.id,
+            sale_order_id=order.id,
+            company_id=company.id,
+            partner_id=(order.partner_id or project.partner_id).id,
+            currency_id=(order.currency_id or company.currency_id).id,
+        )
+
+    @api.model
+    def _dedup_fields(self):
+        return ("trigger", "milestone_id", "project_id")
+
+    @api.model
+    def _dedup_key(self, vals):
+        """A milestone is drafted once; a project once per period."""
+        if vals.get("milestone_id"):
+            return ("milestone", vals["milestone_id"])
+        return (
+            "period",
+            vals.get("project_id") or False,
+            str(vals.get("ai_period_start") or ""),
+            str(vals.get("ai_period_end") or ""),
+        )
+
+    @api.model
+    def _existing_keys(self, vals_list):
+        milestones = [v["milestone_id"] for v in vals_list if v.get("milestone_id")]
+        projects = [v["project_id"] for v in vals_list if v.get("project_id")]
+        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
+        logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("agent", "=", self._agent),
+                    ("state", "!=", "failed"),
+                    # nothing was done (no longer reached, nothing billable): may run again
+                    ("decision", "!=", "skipped"),
+                    "|",
+                    ("milestone_id", "in", milestones),
+                    "&",
+                    ("trigger", "=", "period"),
+                    ("project_id", "in", projects),
+                ],
+                ["milestone_id", "project_id", "ai_period_start", "ai_period_end"],
+            )
+        )
+        return {
+            self._dedup_key(
+                {
+                    "milestone_id": log.milestone_id.id,
+                    "project_id": log.project_id.id,
+                    "ai_period_start": log.ai_period_start,
+                    "ai_period_end": log.ai_period_end,
+                }
+            )
+            for log in logs
+        }
+
+    @api.model
+    def _job_description(self, log):
+        # sudo: project.milestone - the job's label names the milestone, whoever enqueues
+        milestone, project = log.sudo().milestone_id, log.sudo().project_id
+        if milestone:
+            return self.env._(
+                "AI project invoicing: milestone %(milestone)s of %(project)s",
+                milestone=milestone.name,
+                project=project.name,
+            )
+        return self.env._(
+            "AI project invoicing: %(project)s, %(start)s to %(end)s",
+            project=project.name,
+            start=log.ai_period_start,
+            end=log.ai_period_end,
+        )
+
+    @api.model
+    def _failure_document(self, log):
+        # the order is where a salesperson fixes what blocks invoicing
+        return log.sale_order_id or log.project_id
+
+    # ------------------------------------------------------------------
+    # Run
+    # ------------------------------------------------------------------
+    @api.model
+    def _run(self, log):
+        if log.trigger == "milestone_reached":
+            return self._run_milestone(log)
+        if log.trigger == "period":
+            return self._run_period(log)
+        raise UserError(
+            self.env._(
+                "Project invoicing has no run for the trigger %(trigger)s.", trigger=log.trigger
+            )
+        )
+
+    @api.model
+    def _run_milestone(self, log):
+        # sudo: project.milestone - the agent user is no project user; it reads the
+        # milestone it invoices (the sales order item is read with its own rights)
+        milestone = log.milestone_id.sudo()
+        if not milestone:
+            raise UserError(
+                self.env._("The milestone of this log was deleted; nothing was invoiced.")
+            )
+        sale_line = milestone.sale_line_id.sudo(False)
+        if not sale_line:
+            raise UserError(
+                self.env._(
+                    "Milestone %(milestone)s has no sales order item to invoice. Link one on the "
+                    "milestone, then press Retry on the AI log.",
+                    milestone=milestone.name,
+                )
+            )
+        order = sale_line.order_id
+        self._lock_or_retry(
+            order,
+            self.env._("Sale order %(order)s is being invoiced by another job.", order=order.name),
+        )
+        if not milestone.is_reached:
+            return self._skip(
+                log,
+                self.env._(
+                    "Milestone %(milestone)s is no longer marked reached: nothing was invoiced.",
+                    milestone=milestone.name,
+                ),
+            )
+        self._raise_blocker(order)
+        invoice = self._draft_with_engine(log, order, sale_line)[:1]
+        if not invoice:
+            covering = sale_line.invoice_lines.move_id.filtered(
+                lambda move: move.state != "cancel" and move.move_type == "out_invoice"
+            )
+            if covering:
+                return self._skip(
+                    log,
+                    self.env._(
+                        "Covered by %(invoices)s: milestone %(milestone)s was invoiced with it "
+                        "(several milestones reached together); nothing was created.",
+                        invoices=", ".join(covering.mapped("display_name")),
+                        milestone=milestone.name,
+                    ),
+                    source_data={"covered_by": covering.ids, "trigger": log.trigger},
+                )
+            raise UserError(
+                self.env._(
+                    "Nothing left to invoice for milestone %(milestone)s on %(order)s.",
+                    milestone=milestone.name,
+                    order=order.name,
+                )
+            )
+        scope = {"project": milestone.project_id, "milestones": milestone, "period": None}
+        return self._finalize(log, invoice, scope)
+
+    @api.model
+    def _run_period(self, log):
+        # sudo: project.project - the agent user is no project user; Odoo's own
+        # definition of the project's sales order items (project, tasks, milestones,
+        # and the order re-invoicing its expenses)
+        project = log.project_id.sudo()
+        if not project:
+            raise UserError(
+                self.env._("The project of this log was deleted; nothing was invoiced.")
+            )
+        sale_lines = (
+            project._fetch_sale_order_items()
+            .sudo(False)
+            .filtered(lambda line: line.company_id == log.company_id and line.state == "sale")
+        )
+        orders = sale_lines.order_id
+        period = (log.ai_period_start, log.ai_period_end)
+        if not orders:
+            return self._skip(
+                log,
+                self.env._(
+                    "Project %(project)s has no confirmed sales order: nothing to invoice for "
+                    "%(start)s to %(end)s.",
+                    project=project.name,
+                    start=period[0],
+                    end=period[1],
+                ),
+            )
+        self._lock_or_retry(
+            orders,
+            self.env._(
+                "Orders of project %(project)s are being invoiced by another job.",
+                project=project.name,
+            ),
+        )
+        for order in orders:
+            self._raise_blocker(order)
+        invoices = self._draft_with_engine(log, orders, sale_lines, period)
+        if not invoices:
+            return self._skip(
+                log,
+                self.env._(
+                    "Nothing billable on project %(project)s for %(start)s to %(end)s: no billable "
+                    "timesheet of the period, re-invoiced expense or reached milestone is left to "
+                    "invoice.",
+                    project=project.name,
+                    start=period[0],
+                    end=period[1],
+                ),
+                source_data={"orders": orders.mapped("name"), "period": [str(d) for d in period]},
+            )
+        scope = {"project": project, "milestones": None, "period": period}
+        result = self._finalize(log, invoices[0], scope)
+        # Odoo splits by customer, currency, fiscal position: one log per invoice
+        for invoice in invoices[1:]:
+            extra = self.env["ai.invoice.log"]._system_create(
+                [self._prepare_extra_log_vals(log, invoice)]
+            )
+            self._finalize(extra, invoice, scope)
+        return result
+
+    @api.model
+    def _prepare_extra_log_vals(self, log, invoice):
+        return {
+            "agent": self._agent,
+            "trigger": log.trigger,
+            "state": "queued",
+            "company_id": log.company_id.id,
+            "user_id": log.user_id.id,
+            "project_id": log.project_id.id,
+            "ai_period_start": log.ai_period_start,
+            "ai_period_end": log.ai_period_end,
+            "sale_order_id": invoice.invoice_line_ids.sale_line_ids.order_id[:1].id,
+        }
+
+    @api.model
+    def _raise_blocker(self, order):
+        """The drafting agent's plain reasons not to invoice an order."""
+        blocker = self.env["ai.invoice.agent.draft"]._blocker(order)
+        if blocker:
+            raise UserError(blocker)
+
+    @api.model
+    def _draft_with_engine(self, log, orders, sale_lines, period=None):
+        """Draft with Odoo's engine, limited to ``sale_lines`` (the milestone's item or the
+        project's items): ``_create_invoices`` for a milestone, the invoicing wizard with
+        its timesheet dates for a period."""
+        ctx = {
+            "raise_if_nothing_to_invoice": False,
+            "ai_invoice_journal_id": log.company_id._ai_get_invoice_journal().id,
+            "ai_project_sale_line_ids": sale_lines.ids,
+        }
+        if period is None:
+            return orders.with_context(**ctx)._create_invoices(grouped=True)
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(**ctx)
+            .create(
+                {
+                    "advance_payment_method": "delivered",
+                    "sale_order_ids": [Command.set(orders.ids)],
+                    "date_start_invoice_timesheet": period[0],
+                    "date_end_invoice_timesheet": period[1],
+                }
+            )
+        )
+        return wizard._create_invoices(orders.with_context(**ctx))
+
+    # ------------------------------------------------------------------
+    # Finalize: describe, check, route, log
+    # ------------------------------------------------------------------
+    @api.model
+    def _finalize(self, log, invoice, scope):
+        # the log names its invoice first: the project check reads the period through it
+        log._system_write({"move_id": invoice.id})
+        facts, evidence = self._collect(invoice, scope)
+        outcome = self._describe(log, invoice, scope, facts)
+        llm_lines = self._write_descriptions(invoice, facts, outcome)
+        findings = self.env["account.move.ai.checks"]._run(invoice)
+        invoice._ai_write(
+            {
+                "ai_drafted": True,
+                "ai_check_findings": checks.findings_to_json(findings),
+                "ai_checked_fingerprint": invoice._ai_fingerprint(),
+            }
+        )
+        draft = self.env["ai.invoice.agent.draft"]
+        routing = draft._route(invoice, outcome.flags, findings)
+        pm_reason = self._project_manager_reason(scope["project"], invoice.company_id)
+        if pm_reason:
+            routing["review_required"] = True
+            routing["reasons"].append(pm_reason)
+            routing["codes"].append(REASON_PROJECT_MANAGER)
+        review = routing["review_required"]
+        decision = draft._post_or_hold(invoice, routing)
+        if decision == "held_for_review" and not review:  # automatic posting failed
+            review = True
+            routing["reasons"] = [invoice.sudo().ai_review_reason]
+        result = self._done(
+            log,
+            {
+                "move_id": invoice.id,
+                "sale_order_id": log.sale_order_id.id
+                or invoice.invoice_line_ids.sale_line_ids.order_id[:1].id,
+                "partner_id": invoice.partner_id.id,
+                "currency_id": invoice.currency_id.id,
+                "amount_total": invoice.amount_total,
+                "state": "needs_review" if review else "done",
+                "decision": decision,
+                "review_required": review,
+                "review_reason": "\n".join(routing["reasons"]) or False,
+                "rationale": self._rationale(invoice, scope, facts, evidence, outcome, llm_lines),
+                "flags": [flag.model_dump() for flag in outcome.flags],
+                "findings": invoice.ai_check_findings,
+                "source_data": self._snapshot(
+                    log, invoice, scope, facts, evidence, routing, llm_lines
+                ),
+                **outcome.log_vals(),
+            },
+        )
+        self._post_chatter(log, invoice, scope)
+        return result
+
+    @api.model
+    def _project_manager_reason(self, project, company):
+        """Why the draft waits for the project manager (None: the project does not ask)."""
+        if not project.ai_pm_review:
+            return None
+        manager = project.user_id
+        if not manager:
+            return self.env._(
+                "Project %(project)s asks for review by its project manager but has none: "
+                "routed to the AI review responsible.",
+                project=project.name,
+            )
+        if company not in manager.company_ids or not manager.has_group(
+            "ai_invoicing.group_ai_invoicing_reviewer"
+        ):
+            return self.env._(
+                "Project %(project)s asks for review by its project manager (%(manager)s), who "
+                "is no AI Invoicing reviewer: routed to the AI review responsible.",
+                project=project.name,
+                manager=manager.name,
+            )
+        return self.env._(
+            "Project %(project)s asks for review by its project manager (%(manager)s).",
+            project=project.name,
+            manager=manager.name,
+        )
+
+    # ------------------------------------------------------------------
+    # What each invoice line aggregates
+    # ------------------------------------------------------------------
+    @api.model
+    def _collect(self, invoice, scope):
+        """Per product line: the timesheets, milestones and expenses behind it.
+
+        Returns ``(facts, evidence)``: a ``LineFacts`` per line (in invoice order,
+        ``ref`` L1, L2...) and the ids behind them for the log.
+        """
+        lines = invoice._ai_product_lines()
+        # sudo: sale.order.line - the timesheets, milestones and expenses of the
+        # items just invoiced; the agent user is no project, timesheet or expense user
+        sale_lines = lines.sale_line_ids.sudo()
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("timesheet_invoice_id", "=", invoice.id),
+                    ("so_line", "in", sale_lines.ids),
+                    ("project_id", "!=", False),
+                ],
+                ["so_line", "task_id", "unit_amount", "date", "name", "employee_id"],
+                order="date, id",
+            )
+        )
+        by_sale_line = timesheets.grouped("so_line")
+        milestones_by_line = self._milestones_by_line(invoice, sale_lines, scope)
+        period = scope["period"]
+        facts, evidence = [], {"timesheets": timesheets, "milestones": None, "expenses": None}
+        evidence["milestones"] = self.env["project.milestone"].sudo()
+        evidence["expenses"] = self.env["hr.expense"].sudo()
+        for index, line in enumerate(lines, start=1):
+            sale_line = line.sale_line_ids[:1].sudo()
+            entries = [
+                self._time_entry(timesheet)
+                for timesheet in by_sale_line.get(sale_line, timesheets.browse())
+            ]
+            milestones = milestones_by_line.get(sale_line, self.env["project.milestone"].sudo())
+            expenses = sale_line.expense_ids
+            evidence["milestones"] |= milestones
+            evidence["expenses"] |= expenses
+            if sale_line.is_expense or expenses:
+                kind = "expense"
+            elif sale_line.qty_delivered_method == "milestones":
+                kind = "milestone"
+            elif entries or sale_line.qty_delivered_method == "timesheet":
+                kind = "timesheets"
+            else:
+                kind = "other"
+            facts.append(
+                LineFacts(
+                    ref=f"L{index}",
+                    heading=heading_of(line.name) or line.product_id.display_name,
+                    kind=kind,
+                    quantity=line.quantity,
+                    uom=line.product_uom_id.name or "",
+                    period=period if kind == "timesheets" else None,
+                    tasks=summarize_by_task(entries),
+                    milestones=[
+                        MilestoneFact(
+                            name=milestone.name,
+                            percentage=milestone.quantity_percentage,
+                            reached_date=milestone.reached_date or None,
+                            tasks=tuple(milestone.task_ids.mapped("name")),
+                        )
+                        for milestone in milestones
+                    ],
+                    expenses=[
+                        ExpenseItem(
+                            id=expense.id,
+                            name=expense.name or "",
+                            date=expense.date or None,
+                            receipts=expense.nb_attachment,
+                        )
+                        for expense in expenses
+                    ],
+                )
+            )
+        return facts, evidence
+
+    @api.model
+    def _time_entry(self, timesheet):
+        return TimeEntry(
+            id=timesheet.id,
+            task=timesheet.task_id.name or "",
+            hours=timesheet.unit_amount,
+            date=timesheet.date,
+            description=timesheet.name or "",
+            employee=timesheet.employee_id.name or "",
+        )
+
+    @api.model
+    def _milestones_by_line(self, invoice, sale_lines, scope):
+        """The reached milestones each milestone item of the invoice bills.
+
+        The milestone that triggered the run, and every other reached milestone of
+        the item not already billed by another AI project invoice.
+        """
+        milestone_lines = sale_lines.filtered(lambda sl: sl.qty_delivered_method == "milestones")
+        reached = milestone_lines.reached_milestones_ids
+        if not reached:
+            return {}
+        billed_elsewhere = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("agent", "=", self._agent),
+                    ("milestone_id", "in", reached.ids),
+                    ("move_id", "not in", [False, invoice.id]),
+                    ("move_id.state", "!=", "cancel"),
+                ],
+                ["milestone_id"],
+            )
+            .milestone_id
+        )
+        current = scope["milestones"] or reached.browse()
+        billed = (reached - billed_elsewhere) | current
+        return {
+            line: billed.filtered(lambda m, line=line: m.sale_line_id == line)
+            for line in milestone_lines
+        }
+
+    # ------------------------------------------------------------------
+    # Descriptions (guarded LLM text or template; never a figure)
+    # ------------------------------------------------------------------
+    @api.model
+    def _describe(self, log, invoice, scope, facts):
+        company = invoice.company_id
+        share = company.ai_project_llm_share_internal
+        project = scope["project"]
+        period = scope["period"]
+        payload = {
+            "project": project.name,
+            "customer": invoice.commercial_partner_id.name,
+            "trigger": log.trigger,
+            "lines": [line_facts_payload(line, share_people=share) for line in facts],
+        }
+        if period:
+            payload["period"] = {"from": str(period[0]), "to": str(period[1])}
+        untrusted = {}
+        for line in facts:
+            untrusted.update(line_untrusted(line))
+        if share:
+            untrusted.update(self._task_notes(facts, scope))
+        base = self._allowed_invoice_output(invoice)
+        allowed = AllowedOutput(
+            amounts=base.amounts | frozenset(allowed_figures(facts)), urls=base.urls
+        )
+        template = line_descriptions.template_answer(facts)
+        return self._guarded_text(
+            company,
+            LINE_DESCRIPTIONS,
+            payload,
+            untrusted,
+            allowed,
+            lambda _facts, _flags: template,
+        )
+
+    @api.model
+    def _task_notes(self, facts, scope):
+        """Internal task descriptions (only when the company shares them with the LLM)."""
+        names = {summary.task for line in facts for summary in line.tasks if summary.task}
+        names |= {task for line in facts for m in line.milestones for task in m.tasks}
+        if not names:
+            return {}
+        # sudo: project.task - the agent user is no project user
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .search_fetch(
+                [("project_id", "=", scope["project"].id), ("name", "in", list(names))],
+                ["name", "description"],
+            )
+        )
+        return {
+            f"internal notes on {task.name}": html2plaintext(task.description or "")[:500]
+            for task in tasks
+            if task.description
+        }
+
+    @api.model
+    def _write_descriptions(self, invoice, facts, outcome):
+        """Each line's label becomes Odoo's heading plus its description: names only.
+
+        Returns how many lines carry the LLM's text. Quantities, prices and totals
+        are compared before and after: a change would be a bug, never written.
+        """
+        template = line_descriptions.descriptions_by_ref(
+            line_descriptions.template_answer(facts), [line.ref for line in facts]
+        )
+        llm = (
+            {}
+            if outcome.fallback_used
+            else line_descriptions.descriptions_by_ref(outcome.data, [line.ref for line in facts])
+        )
+        lines = invoice._ai_product_lines()
+        before = self._figures(invoice)
+        commands = []
+        for line, fact in zip(lines, facts, strict=True):
+            text = llm.get(fact.ref) or template.get(fact.ref)
+            if text:
+                commands.append(
+                    Command.update(line.id, {"name": compose_label(fact.heading, text)})
+                )
+        if commands:
+            invoice.write({"invoice_line_ids": commands})
+        if self._figures(invoice) != before:
+            raise UserError(
+                self.env._(
+                    "Writing the line descriptions changed a figure of the invoice; nothing "
+                    "was kept."
+                )
+            )
+        return sum(1 for fact in facts if fact.ref in llm)
+
+    @api.model
+    def _figures(self, invoice):
+        return [
+            (line.id, line.quantity, line.price_unit, line.price_subtotal)
+            for line in invoice.invoice_line_ids
+        ] + [invoice.amount_total]
+
+    # ------------------------------------------------------------------
+    # Rationale, snapshot, chatter
+    # ------------------------------------------------------------------
+    @api.model
+    def _rationale(self, invoice, scope, facts, evidence, outcome, llm_lines):
+        project = scope["project"]
+        hours = sum(summary.hours for line in facts for summary in line.tasks)
+        if scope["period"]:
+            what = self.env._(
+                "Period %(start)s to %(end)s of project %(project)s",
+                start=scope["period"][0],
+                end=scope["period"][1],
+                project=project.name,
+            )
+        else:
+            what = self.env._(
+                "Milestone %(milestones)s of project %(project)s reached",
+                milestones=", ".join(evidence["milestones"].mapped("name"))
+                or scope["milestones"].name,
+                project=project.name,
+            )
+        if outcome.fallback_used:
+            how = self.env._(
+                "template grouped by task (%(reason)s)",
+                reason=(outcome.fallback_reason or "").rstrip("."),
+            )
+        else:
+            how = self.env._(
+                "written by the LLM for %(count)s of %(total)s line(s)",
+                count=llm_lines,
+                total=len(facts),
+            )
+        tasks = {summary.task for line in facts for summary in line.tasks}
+        return self.env._(
+            "%(what)s: %(lines)s line(s) drafted with Odoo's invoicing engine from %(orders)s. "
+            "Aggregated: %(entries)s timesheet entr(ies), %(hours)s h on %(tasks)s task(s); "
+            "%(milestones)s milestone(s); %(expenses)s re-invoiced expense(s). Untaxed "
+            "%(untaxed)s, total %(total)s. Descriptions: %(how)s.",
+            what=what,
+            lines=len(facts),
+            orders=", ".join(invoice.invoice_line_ids.sale_line_ids.order_id.mapped("name")),
+            entries=len(evidence["timesheets"]),
+            hours=hours_text(hours),
+            tasks=len(tasks),
+            milestones=len(evidence["milestones"]),
+            expenses=len(evidence["expenses"]),
+            untaxed=self._money(invoice.amount_untaxed, invoice.currency_id),
+            total=self._money(invoice.amount_total, invoice.currency_id),
+            how=how,
+        )
+
+    @api.model
+    def _snapshot(self, log, invoice, scope, facts, evidence, routing, llm_lines):
+        project = scope["project"]
+        milestone_tasks = evidence["milestones"].task_ids
+        # sudo: account.analytic.line - the timesheets of the milestone's tasks, for the log
+        milestone_timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("task_id", "in", milestone_tasks.ids), ("project_id", "!=", False)])
+        )
+        timesheets = evidence["timesheets"] | milestone_timesheets
+        return {
+            "trigger": log.trigger,
+            "project": {"id": project.id, "name": project.name},
+            "milestones": [
+                {"id": m.id, "name": m.name, "percentage": m.quantity_percentage}
+                for m in evidence["milestones"]
+            ],
+            "period": [str(d) for d in scope["period"]] if scope["period"] else None,
+            "orders": invoice.invoice_line_ids.sale_line_ids.order_id.mapped("name"),
+            "timesheet_ids": timesheets.ids,
+            "expense_ids": evidence["expenses"].ids,
+            "task_ids": (timesheets.task_id | milestone_tasks).ids,
+            "totals": {
+                "hours": round(sum(timesheets.mapped("unit_amount")), 2),
+                "invoiced_hours": round(sum(evidence["timesheets"].mapped("unit_amount")), 2),
+                "timesheet_entries": len(timesheets),
+                "expenses": len(evidence["expenses"]),
+                "amount_untaxed": invoice.amount_untaxed,
+                "amount_total": invoice.amount_total,
+                "currency": invoice.currency_id.name,
+            },
+            "lines": [
+                {
+                    "ref": fact.ref,
+                    "label": fact.heading,
+                    "kind": fact.kind,
+                    "quantity": fact.quantity,
+                    "uom": fact.uom,
+                    "tasks": [
+                        {"task": s.task, "hours": s.hours, "entries": s.entries} for s in fact.tasks
+                    ],
+                    "milestones": [m.name for m in fact.milestones],
+                    "expense_ids": [e.id for e in fact.expenses],
+                }
+                for fact in facts
+            ],
+            "descriptions": "template" if not llm_lines else "llm",
+            "invoice": self._snapshot_invoice(invoice),
+            "routing": routing,
+        }
+
+    @api.model
+    def _post_chatter(self, log, invoice, scope):
+        if scope["period"]:
+            origin = self.env._(
+                "the period %(start)s to %(end)s of %(project)s",
+                start=scope["period"][0],
+                end=scope["period"][1],
+                project=scope["project"].name,
+            )
+        else:
+            origin = self.env._(
+                "milestone %(milestone)s of %(project)s",
+                milestone=scope["milestones"].name,
+                project=scope["project"].name,
+            )
+        for order in invoice.invoice_line_ids.sale_line_ids.order_id:
+            self._chatter(
+                order,
+                self.env._(
+                    "Invoice %(invoice)s drafted by the AI agent for %(origin)s (%(log)s).",
+                    invoice=invoice._get_html_link(),
+                    origin=origin,
+                    log=log._get_html_link(),
+                ),
+            )
+        self._chatter(
+            invoice,
+            self.env._(
+                "Drafted by the AI agent for %(origin)s (%(log)s). %(outcome)s",
+                origin=origin,
+                log=log._get_html_link(),
+                outcome=log.review_reason
+                and self.env._("Held for review: %(reason)s", reason=log.review_reason)
+                or "",
+            ),
+        )

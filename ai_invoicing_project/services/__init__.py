@@ -1,0 +1,1 @@
+# Pure logic of project invoicing: no odoo import (tested with plain pytest).

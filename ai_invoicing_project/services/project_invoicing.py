@@ -1,0 +1,387 @@
+"""Project invoicing rules: periods, grouping by task, findings, template text.
+
+Pure Python (no ``odoo`` import). The models adapt Odoo records to these
+dataclasses; every figure here (hours, quantities) was computed by Odoo and is
+only grouped, compared or printed, never changed.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+PERIOD_KINDS = ("none", "weekly", "monthly")
+MAX_CATCH_UP_PERIODS = 12
+MAX_NOTES_PER_TASK = 8
+MAX_NOTE_LENGTH = 200
+EMPTY_NOTES = {"", "/"}  # Odoo's placeholder name of a timesheet without description
+
+
+# ----------------------------------------------------------------------
+# Periods
+# ----------------------------------------------------------------------
+def period_bounds(kind: str, day: date) -> tuple[date, date]:
+    """The period of ``kind`` that contains ``day``: a Monday-Sunday week or a month."""
+    if kind == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if kind == "monthly":
+        start = day.replace(day=1)
+        next_month = (start + timedelta(days=32)).replace(day=1)
+        return start, next_month - timedelta(days=1)
+    raise ValueError(f"No period bounds for {kind!r}")
+
+
+def last_closed_period(kind: str, today: date) -> tuple[date, date] | None:
+    """The latest period of ``kind`` that ended before ``today`` (None for 'none')."""
+    if kind not in ("weekly", "monthly"):
+        return None
+    start, _end = period_bounds(kind, today)
+    return period_bounds(kind, start - timedelta(days=1))
+
+
+def closed_periods(
+    kind: str,
+    today: date,
+    last_end: date | None = None,
+    limit: int = MAX_CATCH_UP_PERIODS,
+) -> list[tuple[date, date]]:
+    """Periods to draft on ``today``, oldest first.
+
+    Without ``last_end`` (first run) only the latest closed period. Otherwise every
+    closed period after ``last_end`` (the first one starts the day after it, even
+    when the kind changed in between), at most ``limit``: the next run catches up.
+    """
+    latest = last_closed_period(kind, today)
+    if latest is None:
+        return []
+    if last_end is None:
+        return [latest]
+    periods = []
+    start = last_end + timedelta(days=1)
+    while start <= latest[1] and len(periods) < limit:
+        _start, end = period_bounds(kind, start)
+        periods.append((start, end))
+        start = end + timedelta(days=1)
+    return periods
+
+
+# ----------------------------------------------------------------------
+# What an invoice line aggregates
+# ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class TimeEntry:
+    """One timesheet entry behind an invoice line."""
+
+    id: int
+    task: str  # task name; '' when logged on the project itself
+    hours: float
+    date: date
+    description: str = ""
+    employee: str = ""
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    task: str
+    hours: float
+    entries: int
+    first_date: date | None
+    last_date: date | None
+    notes: tuple[str, ...] = ()
+    employees: tuple[str, ...] = ()
+
+
+def _clean_note(text: str) -> str:
+    text = " ".join((text or "").split())
+    if text in EMPTY_NOTES:
+        return ""
+    return text[:MAX_NOTE_LENGTH]
+
+
+def summarize_by_task(entries: Iterable[TimeEntry]) -> list[TaskSummary]:
+    """One summary per task: hours, entry count, dates, distinct notes and people.
+
+    Sorted by hours (largest first), then task name; entries without a task form
+    one group named ''.
+    """
+    groups: dict[str, list[TimeEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.task or "", []).append(entry)
+    summaries = []
+    for task, items in groups.items():
+        items = sorted(items, key=lambda e: (e.date, e.id))
+        notes: list[str] = []
+        for item in items:
+            note = _clean_note(item.description)
+            if note and note not in notes and len(notes) < MAX_NOTES_PER_TASK:
+                notes.append(note)
+        employees = tuple(dict.fromkeys(e.employee for e in items if e.employee))
+        summaries.append(
+            TaskSummary(
+                task=task,
+                hours=round(sum(e.hours for e in items), 2),
+                entries=len(items),
+                first_date=items[0].date,
+                last_date=items[-1].date,
+                notes=tuple(notes),
+                employees=employees,
+            )
+        )
+    return sorted(summaries, key=lambda s: (-s.hours, s.task))
+
+
+@dataclass(frozen=True)
+class MilestoneFact:
+    name: str
+    percentage: float  # share of the ordered quantity, 0.5 = 50 %
+    reached_date: date | None = None
+    tasks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExpenseItem:
+    id: int
+    name: str
+    date: date | None
+    receipts: int = 0
+
+
+@dataclass
+class LineFacts:
+    """Everything behind one invoice line, in the words of the template."""
+
+    ref: str  # "L1", "L2"... the key the LLM answers with
+    heading: str  # the line label Odoo wrote (product / order line)
+    kind: str  # timesheets | milestone | expense | other
+    quantity: float = 0.0
+    uom: str = ""
+    period: tuple[date, date] | None = None
+    tasks: list[TaskSummary] = field(default_factory=list)
+    milestones: list[MilestoneFact] = field(default_factory=list)
+    expenses: list[ExpenseItem] = field(default_factory=list)
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:.2f}"
+
+
+def percent_text(share: float) -> str:
+    return f"{share * 100:g}"
+
+
+def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
+    """The facts of one line as sent to the LLM (work notes travel separately, quoted)."""
+    payload = {
+        "ref": line.ref,
+        "label": line.heading,
+        "kind": line.kind,
+        "quantity": hours_text(line.quantity),
+        "unit": line.uom,
+    }
+    if line.period:
+        payload["period"] = {"from": str(line.period[0]), "to": str(line.period[1])}
+    if line.tasks:
+        payload["tasks"] = [
+            {
+                "task": summary.task or "(project)",
+                "hours": hours_text(summary.hours),
+                "entries": summary.entries,
+                "from": str(summary.first_date or ""),
+                "to": str(summary.last_date or ""),
+                **({"people": list(summary.employees)} if share_people else {}),
+            }
+            for summary in line.tasks
+        ]
+    if line.milestones:
+        payload["milestones"] = [
+            {
+                "milestone": milestone.name,
+                "percent_of_order_line": percent_text(milestone.percentage),
+                "reached_on": str(milestone.reached_date or ""),
+                "tasks": list(milestone.tasks),
+            }
+            for milestone in line.milestones
+        ]
+    if line.expenses:
+        payload["expenses"] = [
+            {"date": str(expense.date or ""), "ref": f"E{expense.id}"} for expense in line.expenses
+        ]
+    return payload
+
+
+def line_untrusted(line: LineFacts) -> dict[str, str]:
+    """Employee-written text behind a line (work notes, expense names): quoted data only."""
+    texts = {}
+    for summary in line.tasks:
+        if summary.notes:
+            texts[f"{line.ref} work notes on {summary.task or '(project)'}"] = " | ".join(
+                summary.notes
+            )
+    for expense in line.expenses:
+        if expense.name:
+            texts[f"{line.ref} expense E{expense.id}"] = expense.name[:MAX_NOTE_LENGTH]
+    return texts
+
+
+def allowed_figures(lines: Iterable[LineFacts]) -> set[str]:
+    """Figures a description may quote: the hours, quantities and percentages in the facts."""
+    figures = set()
+    for line in lines:
+        figures.add(hours_text(line.quantity))
+        figures |= {hours_text(summary.hours) for summary in line.tasks}
+        figures |= {percent_text(m.percentage) for m in line.milestones}
+    figures.discard("0.00")
+    return figures
+
+
+# ----------------------------------------------------------------------
+# Template descriptions (rules-only mode and LLM fallback)
+# ----------------------------------------------------------------------
+def template_description(line: LineFacts) -> str:
+    """Client-facing text under the line label, grouped by task; '' keeps Odoo's label."""
+    rows: list[str] = []
+    if line.kind == "milestone":
+        for milestone in line.milestones:
+            reached = f", reached on {milestone.reached_date}" if milestone.reached_date else ""
+            rows.append(
+                f"Milestone {milestone.name}: {percent_text(milestone.percentage)}% of the "
+                f"order line{reached}."
+            )
+            rows += [f"- {task}" for task in milestone.tasks]
+    elif line.kind == "timesheets":
+        total = sum(summary.hours for summary in line.tasks)
+        if line.period:
+            rows.append(
+                f"Time spent from {line.period[0]} to {line.period[1]}: {hours_text(total)} h"
+            )
+        else:
+            rows.append(f"Time spent: {hours_text(total)} h")
+        for summary in line.tasks:
+            rows.append(f"- {summary.task or 'Project work'}: {hours_text(summary.hours)} h")
+    elif line.kind == "expense":
+        for expense in line.expenses:
+            when = f" ({expense.date})" if expense.date else ""
+            rows.append(f"Re-invoiced expense: {expense.name}{when}")
+    return "\n".join(rows)
+
+
+def compose_label(heading: str, description: str) -> str:
+    """The invoice line label: Odoo's heading, then the description below it."""
+    description = (description or "").strip()
+    if not description:
+        return heading
+    return f"{heading}\n{description}"
+
+
+def heading_of(label: str) -> str:
+    """The first line of Odoo's label (product and order-line name)."""
+    return (label or "").split("\n", 1)[0].strip()
+
+
+# ----------------------------------------------------------------------
+# Findings (each routes the draft to review: warnings)
+# ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProjectFinding:
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TaskLoad:
+    task: str
+    allocated: float
+    spent: float
+
+
+def check_hours_over_allocation(tasks: Iterable[TaskLoad]) -> list[ProjectFinding]:
+    """Tasks behind the invoice with more hours logged than allocated (0 allocated: no limit)."""
+    findings = []
+    for load in sorted(tasks, key=lambda t: t.task):
+        over = round(load.spent - load.allocated, 2)
+        if load.allocated > 0 and over > 0:
+            findings.append(
+                ProjectFinding(
+                    "hours_over_allocation",
+                    "warning",
+                    f"Task '{load.task}': {hours_text(load.spent)} h logged for "
+                    f"{hours_text(load.allocated)} h allocated ({hours_text(over)} h over).",
+                )
+            )
+    return findings
+
+
+def _span(days: Sequence[date]) -> str:
+    days = sorted(days)
+    return str(days[0]) if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+
+
+def check_entries_outside_period(
+    entries: Iterable[TimeEntry], start: date, end: date
+) -> list[ProjectFinding]:
+    """Timesheets on the invoice dated outside the invoiced period."""
+    outside = [e for e in entries if e.date < start or e.date > end]
+    if not outside:
+        return []
+    hours = sum(e.hours for e in outside)
+    return [
+        ProjectFinding(
+            "timesheet_outside_period",
+            "warning",
+            f"{len(outside)} timesheet entr{'y' if len(outside) == 1 else 'ies'} "
+            f"({hours_text(hours)} h, {_span([e.date for e in outside])}) on this invoice "
+            f"fall outside the period {start} to {end}.",
+        )
+    ]
+
+
+def check_entries_left_before(entries: Iterable[TimeEntry], start: date) -> list[ProjectFinding]:
+    """Billable, not invoiced timesheets dated before the period: logged after their own
+    period was invoiced, no later period will pick them up."""
+    before = [e for e in entries if e.date < start]
+    if not before:
+        return []
+    hours = sum(e.hours for e in before)
+    return [
+        ProjectFinding(
+            "timesheet_outside_period",
+            "warning",
+            f"{len(before)} billable timesheet entr{'y' if len(before) == 1 else 'ies'} "
+            f"({hours_text(hours)} h, {_span([e.date for e in before])}) dated before this "
+            f"period are not invoiced: they were logged after their period was drafted. "
+            f"Invoice them separately or add them before approving.",
+        )
+    ]
+
+
+def check_expenses_without_receipt(expenses: Iterable[ExpenseItem]) -> list[ProjectFinding]:
+    missing = [e for e in expenses if e.receipts <= 0]
+    if not missing:
+        return []
+    names = ", ".join(f"'{e.name}'" for e in missing[:5])
+    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    return [
+        ProjectFinding(
+            "expense_without_receipt",
+            "warning",
+            f"{len(missing)} re-invoiced expense(s) without a receipt: {names}{more}.",
+        )
+    ]
+
+
+def check_expenses_outside_period(
+    expenses: Iterable[ExpenseItem], start: date, end: date
+) -> list[ProjectFinding]:
+    outside = [e for e in expenses if e.date and (e.date < start or e.date > end)]
+    if not outside:
+        return []
+    names = ", ".join(f"'{e.name}' ({e.date})" for e in outside[:5])
+    return [
+        ProjectFinding(
+            "expense_outside_period",
+            "info",
+            f"{len(outside)} re-invoiced expense(s) dated outside the period {start} to {end}: "
+            f"{names}.",
+        )
+    ]

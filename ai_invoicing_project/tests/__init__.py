@@ -1,0 +1,2 @@
+from . import test_project_invoicing
+from . import test_project_llm
