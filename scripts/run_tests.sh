@@ -122,21 +122,47 @@ done
 
 # The addons under test, and Odoo's own account_peppol (Community) so that the
 # Peppol sending path is proven too (in Odoo's demo mode of the proxy, no network).
-if [ -z "${ODOO_TEST_MODULES:-}" ]; then
-  ODOO_TEST_MODULES=ai_invoicing
-  if "$PY" - <<'PYCHECK' 2>/dev/null; then
+# The addons under test, with Odoo's own account_peppol (Community) so that the
+# Peppol sending path is proven too (Odoo's demo mode of the proxy, no network),
+# and the bridge ai_invoicing_project when the tree has timesheets and expenses.
+present() {
+  "$PY" - "$@" <<'PYCHECK' 2>/dev/null
 import os, sys
 import odoo.addons
-def present(name):
-    return any(os.path.isfile(os.path.join(p, name, "__manifest__.py")) for p in odoo.addons.__path__)
-sys.exit(0 if present("account_peppol") and present("certificate") else 1)
+names = sys.argv[1:]
+ok = all(any(os.path.isfile(os.path.join(p, n, "__manifest__.py")) for p in odoo.addons.__path__)
+         for n in names)
+sys.exit(0 if ok else 1)
 PYCHECK
-    ODOO_TEST_MODULES=ai_invoicing,account_peppol
+}
+if [ -z "${ODOO_TEST_MODULES:-}" ]; then
+  ODOO_TEST_MODULES=ai_invoicing
+  if present account_peppol certificate; then
+    ODOO_TEST_MODULES=$ODOO_TEST_MODULES,account_peppol
   else
     echo "!!! account_peppol (or its dependency certificate) is not in this Odoo tree: the Peppol test skips"
   fi
+  if present sale_timesheet sale_expense; then
+    ODOO_TEST_MODULES=$ODOO_TEST_MODULES,ai_invoicing_project
+  else
+    echo "!!! sale_timesheet or sale_expense is not in this Odoo tree: ai_invoicing_project is not tested"
+  fi
 fi
 MODULES=$ODOO_TEST_MODULES
+# Odoo's own modules first (their demo orders are confirmed before our hooks exist,
+# so no job is left pending for the tests), then this repository's addons.
+OURS=$(for m in ${MODULES//,/ }; do [ -d "$m" ] && echo "$m"; done | paste -sd, -)
+THEIRS=$("$PY" - "$MODULES" <<'PYDEPS'
+import ast, os, sys
+mods = sys.argv[1].split(",")
+ours = [m for m in mods if os.path.isdir(m)]
+deps = [m for m in mods if m not in ours]
+for m in ours:
+    manifest = ast.literal_eval(open(os.path.join(m, "__manifest__.py")).read())
+    deps += [d for d in manifest.get("depends", []) if d not in ours and d not in deps]
+print(",".join(deps))
+PYDEPS
+)
 TEST_DIRS=()
 for module in ${MODULES//,/ }; do
   [ -d "$module/tests" ] && TEST_DIRS+=("$module/tests")
@@ -146,9 +172,12 @@ echo
 echo "== Odoo suite: installing $MODULES (with demo data) in throwaway database $DB"
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
 start=$(date +%s)
-"$PY" -m odoo -c "$CONF" -d "$DB" -i "$MODULES" --with-demo --stop-after-init \
-  --log-level=warn >"$INSTALL_LOG" 2>&1
-install_rc=$?
+install_rc=0
+for step in "$THEIRS" "$OURS"; do
+  [ -n "$step" ] || continue
+  "$PY" -m odoo -c "$CONF" -d "$DB" -i "$step" --with-demo --stop-after-init \
+    --log-level=warn >>"$INSTALL_LOG" 2>&1 || install_rc=$?
+done
 grep -E "ERROR|CRITICAL|Traceback" "$INSTALL_LOG"
 if [ "$install_rc" != 0 ] || grep -qE "ERROR|CRITICAL" "$INSTALL_LOG"; then
   echo "Installation of $MODULES failed (exit status $install_rc, log: $INSTALL_LOG)"
@@ -160,4 +189,9 @@ echo "installed in $(( $(date +%s) - start )) s"
 echo "== Odoo suite: pytest-odoo"
 run_pytest "${TEST_DIRS[@]}" -o addopts="" -p no:cacheprovider -q \
   --odoo-config="$CONF" --odoo-database="$DB" --odoo-log-level=warn --odoo-http "$@" || status=$?
+if [[ ",$MODULES," == *",ai_invoicing_project,"* ]] && [ "$status" = 0 ]; then
+  echo
+  echo "== Bridge install / uninstall check (scripts/check_project_bridge.sh)"
+  ./scripts/check_project_bridge.sh || status=$?
+fi
 exit "$status"

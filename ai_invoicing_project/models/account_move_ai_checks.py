@@ -17,8 +17,8 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, source_key=None):
-        return super()._registry(move, source_key) + [
+    def _registry(self, move, batch):
+        return super()._registry(move, batch) + [
             (move.company_id.ai_check_project, lambda: self._findings_project(move))
         ]
 

@@ -19,10 +19,10 @@ class ResCompany(models.Model):
         "hours, dates and the timesheets' work descriptions are sent.",
     )
 
-    def _ai_responsible_user(self, document=None):
+    def _ai_responsible_user(self, document=None, automatic=False):
         """A project draft whose project asks for it goes to the project manager."""
         manager = self._ai_project_manager(document)
-        return manager or super()._ai_responsible_user(document)
+        return manager or super()._ai_responsible_user(document, automatic=automatic)
 
     def _ai_project_manager(self, document):
         """The project manager reviewing ``document`` (an invoice), if they can approve it."""
