@@ -548,6 +548,7 @@ def run_batch(bench, data, count):
     ai_ids, native_ids = build_pairs(bench, data, count, 0, partner_ids)
     for order_id in ai_ids + native_ids:  # trigger off: nothing enqueued
         bench.transaction(validate_order(order_id), data["admin"], data["context"])
+    print(f"  built and validated; drafting {count} orders in batch jobs ...", flush=True)
 
     def draft_now(env):
         env["sale.order"].browse(ai_ids).action_ai_draft_invoices_now()
@@ -575,6 +576,7 @@ def run_batch(bench, data, count):
         ]
         for func in runs if index % 2 else reversed(runs):
             func()
+        print(f"  batch job {index + 1} and its {len(twins)} native twins done", flush=True)
     ai_s = enqueue["s"] + sum(s["s"] for s in ai_jobs)
     ai_q = enqueue["q"] + sum(s["q"] for s in ai_jobs)
     nat_s, nat_q = sum(s["s"] for s in native), sum(s["q"] for s in native)
