@@ -1,127 +1,54 @@
 #!/usr/bin/env python3
-"""Invoice drafting: ai_invoicing's job path vs ``sale.order._create_invoices``.
+"""Invoice drafting: ai_invoicing's queue jobs vs ``sale.order._create_invoices``.
 
-Builds 2 x N identical confirmed orders in a fresh database, validates their
-deliveries, then drafts one invoice per order:
+Builds identical pairs of confirmed orders in a fresh database, validates their
+deliveries (each validation in its own committed transaction, the AI trigger on
+for one order of the pair and off for its twin) and drafts one invoice per order:
 
-* AI path: the queue jobs the validations enqueued, loaded and performed like
-  queue_job's runner does (lock, re-checks, Odoo's engine, narrative, routing,
-  log, chatter) in rules-only mode;
-* native path: ``sale.order._create_invoices()`` called directly.
+* AI path: the job the validation enqueued, performed exactly as queue_job's
+  runner does it: the runner's ``UPDATE ... state='enqueued'``, then
+  ``RunJobController._acquire_job`` (load, set_started, store, commit, lock) and
+  ``RunJobController._runjob`` (perform in a savepoint, set_done, store, commit)
+  on a fresh registry cursor;
+* native path: ``sale.order._create_invoices()`` on the twin order, in its own
+  transaction with a commit, as the same agent user in the same company.
 
-Both run as the same agent user and the same company. It prints per-invoice
-wall time and SQL query count of each path and their ratio (target <= 1.15).
+Every sample starts on a new cursor (cold ORM cache) and AI / native alternate
+per pair. The queries are counted with ``odoo.sql_db.sql_counter`` (every query
+of every cursor of the process, commits included). With ``--sizes 200,2000``
+the pairs accumulate in one database: the figures at 2,000 include the growth
+from the invoices, logs and jobs already there, and each size prints its first
+and last 100 pairs side by side.
 
-With ``--llm`` the agents call a local OpenAI-compatible server (loopback,
-real ``openai`` client) and the LLM calls and tokens per invoice are printed.
+After each size one extra pair is profiled: every query of the AI job and of
+the native call with its call stack, grouped by origin (bench/results/), and a
+second extra pair under cProfile.
 
-Usage: python3 bench/bench_invoicing.py [--orders 200] [--llm] [--db NAME] [--keep-db]
+``--batch N`` drafts N more orders (one customer each) through consolidated
+billing (*Draft Invoices Now*, one batch job per chunk, performed like the
+runner does) against ``_create_invoices`` on the N twins one by one.
+``--llm`` has the agents call a loopback OpenAI-compatible server.
+
+Usage: python3 bench/bench_invoicing.py [--sizes 200,2000] [--batch 1000] [--no-checks]
+       [--llm] [--db NAME] [--keep-db] [--template NAME]
 """
 
 import argparse
+import copy
+import cProfile
+import io
+import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=200, help="orders per path")
-    parser.add_argument("--lines", type=int, default=3, help="lines per order")
-    parser.add_argument("--db", default=f"ai_invoicing_bench_{os.getpid()}")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--python", default=sys.executable)
-    parser.add_argument(
-        "--no-checks",
-        action="store_true",
-        help="switch the deterministic checks off (the drafting path alone)",
-    )
-    parser.add_argument(
-        "--llm",
-        action="store_true",
-        help="LLM mode: a local OpenAI-compatible server answers every narrative request",
-    )
-    return parser.parse_args()
-
-
-def addons_path():
-    import odoo.addons
-
-    odoo_dirs = [p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, "account"))]
-    return ",".join(odoo_dirs + [REPO])
-
-
-def create_database(args):
-    print(f"creating database {args.db} with ai_invoicing installed ...", flush=True)
-    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
-    started = time.monotonic()
-    subprocess.run(
-        [
-            args.python,
-            "-m",
-            "odoo",
-            "--addons-path",
-            addons_path(),
-            "-d",
-            args.db,
-            "-i",
-            "ai_invoicing",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
-    print(f"  installed in {time.monotonic() - started:.0f} s", flush=True)
-
-
-@contextmanager
-def measured(env, samples):
-    """Append (seconds, queries) of the block to ``samples``.
-
-    Each sample starts with a cold ORM cache: a queued job and a user's click
-    both run in a fresh transaction.
-    """
-    cr = env.cr
-    cr.flush()
-    env.invalidate_all()
-    queries = cr.sql_log_count
-    started = time.perf_counter()
-    yield
-    cr.flush()
-    samples.append((time.perf_counter() - started, cr.sql_log_count - queries))
-
-
-def build_orders(env, partner, products, count, lines):
-    Order = env["sale.order"]
-    vals = [
-        {
-            "partner_id": partner.id,
-            "order_line": [
-                (0, 0, {"product_id": product.id, "product_uom_qty": 1 + (i % 4), "discount": 5})
-                for product in products[:lines]
-            ],
-        }
-        for i in range(count)
-    ]
-    orders = Order.create(vals)
-    orders.action_confirm()
-    return orders
-
-
-def validate(pickings):
-    for picking in pickings:
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-    pickings._action_done()
-
-
+RESULTS = os.path.join(HERE, "results")
+BUILD_CHUNK = 100
 CHECK_FIELDS = (
     "ai_check_taxes",
     "ai_check_vat",
@@ -134,21 +61,179 @@ CHECK_FIELDS = (
 )
 
 
-def setup_data(env, lines, checks=True):
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default="200,2000", help="invoices per path, cumulative (e.g. 200,2000)"
+    )
+    parser.add_argument("--orders", type=int, help="one size only (same as --sizes N)")
+    parser.add_argument("--lines", type=int, default=3, help="lines per order")
+    parser.add_argument("--block", type=int, default=100, help="pairs per growth row")
+    parser.add_argument("--batch", type=int, default=0, help="orders drafted by batch jobs")
+    parser.add_argument("--db", default=f"ai_invoicing_bench_{os.getpid()}")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--template",
+        help="database with ai_invoicing installed to copy (made on first use)",
+    )
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiled pairs")
+    parser.add_argument(
+        "--no-checks",
+        action="store_true",
+        help="switch the deterministic checks off (the drafting path alone)",
+    )
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="LLM mode: a local OpenAI-compatible server answers every narrative request",
+    )
+    args = parser.parse_args()
+    args.sizes = sorted({args.orders} if args.orders else {int(s) for s in args.sizes.split(",")})
+    return args
+
+
+# ----------------------------------------------------------------------
+# Database
+# ----------------------------------------------------------------------
+def addons_path():
+    import odoo.addons
+
+    odoo_dirs = [p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, "account"))]
+    return ",".join(odoo_dirs + [REPO])
+
+
+def database_exists(name):
+    out = subprocess.run(
+        ["psql", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'", "postgres"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out.stdout.strip() == "1"
+
+
+def install(args, name):
+    print(f"creating database {name} with ai_invoicing installed ...", flush=True)
+    subprocess.run(["dropdb", "--if-exists", name], check=False)
+    started = time.monotonic()
+    command = [args.python, "-m", "odoo", "--addons-path", addons_path(), "-d", name]
+    command += ["-i", "ai_invoicing", "--stop-after-init", "--log-level=warn"]
+    subprocess.run(command, check=True)
+    print(f"  installed in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def create_database(args):
+    if not args.template:
+        install(args, args.db)
+        return
+    if not database_exists(args.template):
+        install(args, args.template)
+    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
+    print(f"database {args.db} copied from {args.template}", flush=True)
+
+
+# ----------------------------------------------------------------------
+# Samples: one committed transaction each, on a fresh cursor
+# ----------------------------------------------------------------------
+class Bench:
+    def __init__(self, registry, args):
+        import odoo
+
+        self.odoo = odoo
+        self.registry = registry
+        self.args = args
+
+    def counter(self):
+        return self.odoo.sql_db.sql_counter
+
+    def env(self, cr, uid=None, context=None):
+        from odoo.api import Environment
+
+        return Environment(cr, uid or self.odoo.SUPERUSER_ID, context or {})
+
+    def transaction(self, func, uid=None, context=None):
+        """Run ``func(env)`` in its own transaction on a new cursor, committed."""
+        with self.registry.cursor() as cr:
+            return func(self.env(cr, uid, context))
+
+    def measure(self, func, uid=None, context=None):
+        """(seconds, queries) of ``func(env)`` in its own committed transaction."""
+        queries, started = self.counter(), time.perf_counter()
+        self.transaction(func, uid, context)
+        return {"s": time.perf_counter() - started, "q": self.counter() - queries}
+
+    # -- the AI path, as queue_job's runner and its /queue_job/runjob controller do it
+    def run_job(self, uuid):
+        """One job: the runner's enqueued UPDATE, then the controller's acquire + runjob.
+
+        Returns the sample with ``perform_q``/``perform_s``, the part inside the job
+        function (ours); the rest is queue_job's bookkeeping.
+        """
+        from odoo.addons.queue_job.controllers.main import RunJobController
+
+        sample = {}
+        queries, started = self.counter(), time.perf_counter()
+        self.set_job_enqueued(uuid)
+        with self.registry.cursor() as cr:  # /queue_job/runjob: superuser, fresh env
+            env = self.env(cr)
+            job = RunJobController._acquire_job(env, uuid)
+            assert job, f"job {uuid} not acquired"
+            job.perform = self._timed_perform(job, sample)
+            RunJobController._runjob(env, job)
+        sample.update(s=time.perf_counter() - started, q=self.counter() - queries)
+        return sample
+
+    def set_job_enqueued(self, uuid):
+        """The runner's UPDATE (jobrunner/runner.py), on its own connection."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE queue_job SET state=%s, date_enqueued=date_trunc('seconds', "
+                "now() at time zone 'utc') WHERE uuid=%s",
+                ("enqueued", uuid),
+            )
+
+    def _timed_perform(self, job, sample):
+        perform = job.perform
+
+        def timed_perform():
+            queries, started = self.counter(), time.perf_counter()
+            result = perform()
+            # what leaving _try_perform_job's savepoint flushes is still the job's work
+            job.env.flush_all()
+            sample["perform_s"] = time.perf_counter() - started
+            sample["perform_q"] = self.counter() - queries
+            return result
+
+        return timed_perform
+
+
+# ----------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------
+def setup_data(env, args):
     company = env.company
-    company.write(dict.fromkeys(CHECK_FIELDS, checks))
+    company.write(dict.fromkeys(CHECK_FIELDS, not args.no_checks))
     company.write(
         {
             "ai_invoicing_enabled": True,
-            "ai_trigger_on_delivery": False,  # switched on for the AI set only
+            "ai_trigger_on_delivery": False,  # switched on for the AI validations only
             "ai_trigger_on_confirm": False,
-            "ai_auto_post": False,
+            "ai_auto_post": False,  # no posting: no delivery jobs
             "ai_review_new_customers": False,
             "ai_llm_enabled": False,
+            "ai_invoicing_mode": "per_delivery",
         }
     )
+    # a customer the checks find nothing to say about: nothing is held for review
     partner = env["res.partner"].create(
-        {"name": "Bench Customer", "country_id": env.ref("base.be").id, "is_company": True}
+        {
+            "name": "Bench Customer",
+            "country_id": env.ref("base.be").id,
+            "is_company": True,
+            "email": "bench.customer@example.com",
+        }
     )
     products = env["product.product"].create(
         [
@@ -159,19 +244,359 @@ def setup_data(env, lines, checks=True):
                 "invoice_policy": "delivery",
                 "list_price": 10.0 + i,
             }
-            for i in range(lines)
+            for i in range(args.lines)
         ]
     )
     stock = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1).lot_stock_id
+    total = 2 * (max(args.sizes) + 10 + args.batch)
     for product in products:
-        env["stock.quant"]._update_available_quantity(product, stock, 100000)
-    return company, partner, products
+        env["stock.quant"]._update_available_quantity(product, stock, 4 * total + 100)
+    agent = env.ref("ai_invoicing.user_ai_agent")
+    admin = env.ref("base.user_admin")
+    return {
+        "company": company.id,
+        "partner": partner.id,
+        "products": products.ids,
+        "agent": agent.id,
+        "admin": admin.id,
+        "context": {"allowed_company_ids": [company.id]},
+    }
 
 
+def build_pairs(bench, data, count, offset, partners=None):
+    """``count`` pairs of identical confirmed orders: (ai ids, native ids), in chunks."""
+    ai_ids, native_ids = [], []
+    for start in range(0, count, BUILD_CHUNK):
+        size = min(BUILD_CHUNK, count - start)
+
+        def build(env, start=start, size=size):
+            vals = []
+            for i in range(start, start + size):
+                partner = partners[i] if partners else data["partner"]
+                vals.append(
+                    {
+                        "partner_id": partner,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": product,
+                                    "product_uom_qty": 1 + ((offset + i) % 4),
+                                    "discount": 5,
+                                },
+                            )
+                            for product in data["products"]
+                        ],
+                    }
+                )
+            Order = env["sale.order"].with_company(data["company"])
+            # sale.order.create writes the name into the dicts: a fresh copy per order
+            ai = Order.create(copy.deepcopy(vals))
+            native = Order.create(copy.deepcopy(vals))
+            (ai | native).action_confirm()
+            ai_ids.extend(ai.ids)
+            native_ids.extend(native.ids)
+
+        bench.transaction(build)
+    return ai_ids, native_ids
+
+
+def set_trigger(bench, data, on):
+    def write(env):
+        env["res.company"].browse(data["company"]).ai_trigger_on_delivery = on
+
+    bench.transaction(write)
+
+
+def validate_order(order_id):
+    def validate(env):
+        pickings = env["sale.order"].browse(order_id).picking_ids
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        pickings._action_done()
+
+    return validate
+
+
+def validate_pairs(bench, data, ai_ids, native_ids, measured=True):
+    """Validate each pair's deliveries, trigger on for the AI order and off for its twin."""
+    on, off = [], []
+    for index, (ai_id, native_id) in enumerate(zip(ai_ids, native_ids, strict=True)):
+        runs = [(True, ai_id, on), (False, native_id, off)]
+        for trigger, order_id, samples in runs if index % 2 else reversed(runs):
+            set_trigger(bench, data, trigger)
+            samples.append(bench.measure(validate_order(order_id), data["admin"], data["context"]))
+    set_trigger(bench, data, False)
+    return on, off
+
+
+def jobs_of(bench, order_ids, model="ai.invoice.agent.draft"):
+    """{sale order id: uuid of its pending drafting job}."""
+
+    def read(env):
+        logs = env["ai.invoice.log"].search_fetch(
+            [("sale_order_id", "in", order_ids), ("agent", "=", "invoice_draft")],
+            ["sale_order_id"],
+        )
+        keys = {f"ai.invoice.log,{log.id}": log.sale_order_id.id for log in logs}
+        jobs = env["queue.job"].search_fetch(
+            [("identity_key", "in", list(keys)), ("model_name", "=", model)],
+            ["uuid", "identity_key", "state"],
+        )
+        return {keys[job.identity_key]: job.uuid for job in jobs if job.state == "pending"}
+
+    return bench.transaction(read)
+
+
+def create_invoices(order_id):
+    def create(env):
+        env["sale.order"].browse(order_id)._create_invoices()
+
+    return create
+
+
+def draft_pairs(bench, data, ai_ids, native_ids, done_before=0):
+    """Alternate per pair: the AI order's job as the runner does it, the twin natively."""
+    uuids = jobs_of(bench, ai_ids)
+    missing = [oid for oid in ai_ids if oid not in uuids]
+    assert not missing, f"{len(missing)} AI orders without a pending job"
+    ai_samples, native_samples = [], []
+    started = time.monotonic()
+    for index, (ai_id, native_id) in enumerate(zip(ai_ids, native_ids, strict=True)):
+        runs = [
+            (ai_samples, lambda ai_id=ai_id: bench.run_job(uuids[ai_id])),
+            (
+                native_samples,
+                lambda native_id=native_id: bench.measure(
+                    create_invoices(native_id), data["agent"], data["context"]
+                ),
+            ),
+        ]
+        for samples, func in runs if index % 2 else reversed(runs):
+            samples.append(func())
+        if (index + 1) % 100 == 0:
+            last_ai, last_nat = ai_samples[-100:], native_samples[-100:]
+            print(
+                f"  {done_before + index + 1:>6} pairs drafted "
+                f"({time.monotonic() - started:.0f} s): last 100 "
+                f"AI {mean_ms(last_ai):.1f} ms {mean_q(last_ai):.1f} q, "
+                f"native {mean_ms(last_nat):.1f} ms {mean_q(last_nat):.1f} q",
+                flush=True,
+            )
+    return ai_samples, native_samples
+
+
+# ----------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------
+def mean_ms(samples, key="s"):
+    return statistics.mean(s[key] for s in samples) * 1000
+
+
+def median_ms(samples):
+    return statistics.median(s["s"] for s in samples) * 1000
+
+
+def mean_q(samples, key="q"):
+    return statistics.mean(s[key] for s in samples)
+
+
+def pair_row(label, ai, native):
+    ai_ms, nat_ms, ai_q, nat_q = mean_ms(ai), mean_ms(native), mean_q(ai), mean_q(native)
+    return (
+        f"{label:<26} {ai_ms:8.1f} {nat_ms:8.1f} {ai_ms / nat_ms:7.2f} x {ai_ms - nat_ms:+7.1f}"
+        f"   {ai_q:7.1f} {nat_q:7.1f} {ai_q - nat_q:+7.1f}"
+    )
+
+
+HEADER = (
+    f"{'per invoice':<26} {'AI ms':>8} {'nat ms':>8} {'ratio':>9} {'diff':>7}"
+    f"   {'AI q':>7} {'nat q':>7} {'diff':>7}"
+)
+
+
+def report_size(size, ai, native, val_on, val_off, block):
+    print()
+    print(f"=== {size} invoices per path (all pairs so far, cumulative) ===")
+    print(HEADER)
+    print(pair_row("mean, all", ai, native))
+    print(
+        f"{'median time, all':<26} {median_ms(ai):8.1f} {median_ms(native):8.1f} "
+        f"{median_ms(ai) / median_ms(native):7.2f} x"
+    )
+    width = min(block, len(ai) // 2) or len(ai)
+    print(pair_row(f"first {width}", ai[:width], native[:width]))
+    print(pair_row(f"last {width}", ai[-width:], native[-width:]))
+    print(pair_row("validation on / off", val_on, val_off))
+    inside, total = mean_q(ai, "perform_q"), mean_q(ai)
+    print(
+        f"AI job queries: {total:.1f} = {inside:.1f} in the job function (ours) + "
+        f"{total - inside:.1f} queue_job bookkeeping (runner enqueue, acquire, lock, "
+        f"savepoint, done, store); job function time {mean_ms(ai, 'perform_s'):.1f} ms"
+    )
+    print(f"growth, by blocks of {block} pairs (pair numbers are cumulative):")
+    print(HEADER.replace("per invoice", "pairs      "))
+    for start in range(0, len(ai), block):
+        end = min(start + block, len(ai))
+        print(pair_row(f"{start + 1}-{end}", ai[start:end], native[start:end]))
+
+
+def summarize_logs(bench, order_ids):
+    def read(env):
+        logs = env["ai.invoice.log"].search([("sale_order_id", "in", order_ids)])
+        return {
+            "logs": len(logs),
+            "drafted": len(logs.filtered("move_id")),
+            "failed": len(logs.filtered(lambda log: log.state == "failed")),
+            "review": len(logs.filtered("review_required")),
+            "llm_calls": sum(logs.mapped("llm_called")),
+            "tokens": sum(logs.mapped("total_tokens")),
+        }
+
+    return bench.transaction(read)
+
+
+# ----------------------------------------------------------------------
+# Profiles of one extra pair
+# ----------------------------------------------------------------------
+def profile_pair(bench, data, label):
+    """SQL origin of every query of one AI job and one native call, then cProfile."""
+    import query_profile
+
+    os.makedirs(RESULTS, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    ai_ids, native_ids = build_pairs(bench, data, 2, offset=0)
+    recorders = {}
+    for trigger, order_id in ((True, ai_ids[0]), (False, native_ids[0])):
+        set_trigger(bench, data, trigger)
+        with query_profile.QueryRecorder() as recorders[trigger]:
+            bench.measure(validate_order(order_id), data["admin"], data["context"])
+    validate_pairs(bench, data, ai_ids[1:], native_ids[1:])
+    uuids = jobs_of(bench, ai_ids)
+    with query_profile.QueryRecorder() as ai_rec:
+        bench.run_job(uuids[ai_ids[0]])
+    with query_profile.QueryRecorder() as nat_rec:
+        bench.measure(create_invoices(native_ids[0]), data["agent"], data["context"])
+    base = os.path.join(RESULTS, f"profile-{label}-{stamp}")
+    with open(f"{base}-queries.json", "w") as out:
+        json.dump({"ai_job": ai_rec.entries, "native": nat_rec.entries}, out, indent=1)
+    text = query_profile.report(ai_rec.entries, nat_rec.entries)
+    validation = query_profile.report(
+        recorders[True].entries, recorders[False].entries, ("trigger on", "trigger off")
+    )
+    with open(f"{base}-validation.json", "w") as out:
+        json.dump({"ai_job": recorders[True].entries, "native": recorders[False].entries}, out)
+    with open(f"{base}-queries.txt", "w") as out:
+        out.write(text + "\n\n===== Delivery validation, trigger on vs off =====\n")
+        out.write(validation + "\n\nEvery query of the AI job, in order:\n")
+        for entry in ai_rec.entries:
+            out.write(
+                f"\n[{query_profile.classify(entry)}] {entry['ms']:.2f} ms\n"
+                f"  {query_profile.normalized(entry['full_query'])[:400]}\n"
+                f"  {query_profile.stack_text(entry)}\n"
+            )
+    print(f"\n--- SQL profile of one pair at {label} ({base}-queries.txt) ---")
+    print(text)
+    print("\n--- SQL profile of one delivery validation, trigger on vs off ---")
+    print(validation)
+    # cProfile: the second pair
+    stats = {}
+    for name, func in (
+        ("ai_job", lambda: bench.run_job(uuids[ai_ids[1]])),
+        (
+            "native",
+            lambda: bench.measure(create_invoices(native_ids[1]), data["agent"], data["context"]),
+        ),
+    ):
+        profiler = cProfile.Profile()
+        profiler.runcall(func)
+        profiler.dump_stats(f"{base}-{name}.prof")
+        buffer = io.StringIO()
+        report = pstats.Stats(profiler, stream=buffer).sort_stats("cumulative")
+        report.print_stats("ai_invoicing/(models|services)", 50)  # ours (overrides too)
+        report.print_stats(60)
+        stats[name] = buffer.getvalue()
+    with open(f"{base}-cprofile.txt", "w") as out:
+        for name, text in stats.items():
+            out.write(f"===== {name} =====\n{text}\n")
+    print(f"cProfile of a second pair: {base}-cprofile.txt and {base}-*.prof")
+
+
+# ----------------------------------------------------------------------
+# Batch mode
+# ----------------------------------------------------------------------
+def run_batch(bench, data, count):
+    """``count`` orders (one customer each) by consolidated billing vs one by one natively."""
+
+    def partners(env):
+        country = env.ref("base.be").id
+        vals = [
+            {
+                "name": f"Bench Batch Customer {i}",
+                "country_id": country,
+                "is_company": True,
+                "email": f"bench.batch.{i}@example.com",
+            }
+            for i in range(count)
+        ]
+        return env["res.partner"].create(vals).ids
+
+    print(f"\nbatch mode: building {2 * count} orders of {count} customers ...", flush=True)
+    partner_ids = bench.transaction(partners)
+    ai_ids, native_ids = build_pairs(bench, data, count, 0, partner_ids)
+    for order_id in ai_ids + native_ids:  # trigger off: nothing enqueued
+        bench.transaction(validate_order(order_id), data["admin"], data["context"])
+    print(f"  built and validated; drafting {count} orders in batch jobs ...", flush=True)
+
+    def draft_now(env):
+        env["sale.order"].browse(ai_ids).action_ai_draft_invoices_now()
+
+    enqueue = bench.measure(draft_now, data["admin"], data["context"])
+
+    def chunk_jobs(env):
+        jobs = env["queue.job"].search(
+            [("model_name", "=", "ai.invoice.agent.billing"), ("state", "=", "pending")],
+            order="id",
+        )
+        logs = env["ai.invoice.log"]._from_job_identities(jobs.mapped("identity_key"))
+        orders = {f"ai.invoice.log,{log.id}": log.source_data["order_ids"] for log in logs}
+        return [(job.uuid, orders[job.identity_key]) for job in jobs]
+
+    native_of = dict(zip(ai_ids, native_ids, strict=True))
+    ai_jobs, native = [], []
+    for index, (uuid, chunk) in enumerate(bench.transaction(chunk_jobs)):
+        twins = [native_of[oid] for oid in chunk]
+        runs = [
+            lambda uuid=uuid: ai_jobs.append(bench.run_job(uuid)),
+            lambda twins=twins: native.extend(
+                bench.measure(create_invoices(oid), data["agent"], data["context"]) for oid in twins
+            ),
+        ]
+        for func in runs if index % 2 else reversed(runs):
+            func()
+        print(f"  batch job {index + 1} and its {len(twins)} native twins done", flush=True)
+    ai_s = enqueue["s"] + sum(s["s"] for s in ai_jobs)
+    ai_q = enqueue["q"] + sum(s["q"] for s in ai_jobs)
+    nat_s, nat_q = sum(s["s"] for s in native), sum(s["q"] for s in native)
+    logs = summarize_logs(bench, ai_ids)
+    print(f"\n=== batch mode: {count} orders, {len(ai_jobs)} batch jobs ===")
+    print(f"AI invoices drafted: {logs['drafted']} (failed {logs['failed']})")
+    print(
+        f"{'':<30} {'total s':>8} {'ms/order':>9} {'queries':>8} {'q/order':>8}\n"
+        f"{'batch jobs (+ Draft Now)':<30} {ai_s:8.1f} {ai_s * 1000 / count:9.1f} "
+        f"{ai_q:8d} {ai_q / count:8.1f}\n"
+        f"{'native one by one':<30} {nat_s:8.1f} {nat_s * 1000 / count:9.1f} "
+        f"{nat_q:8d} {nat_q / count:8.1f}\n"
+        f"{'ratio batch / native':<30} {ai_s / nat_s:8.2f} x{'':<10}{ai_q / nat_q:8.2f} x\n"
+        f"(Draft Now itself: {enqueue['s'] * 1000:.0f} ms, {enqueue['q']} queries)"
+    )
+
+
+# ----------------------------------------------------------------------
 def start_fake_llm(company, count):
     """Enable the LLM for ``company`` against a scripted loopback server."""
-    import json
-
     from odoo.addons.ai_invoicing.tests.fake_llm_server import FakeOpenAIServer, completion
 
     server = FakeOpenAIServer().__enter__()
@@ -183,7 +608,7 @@ def start_fake_llm(company, count):
             "confidence": 0.9,
         }
     )
-    server.script(*[completion(answer, prompt_tokens=600, completion_tokens=80)] * (count + 5))
+    server.script(*[completion(answer, prompt_tokens=600, completion_tokens=80)] * (count + 10))
     company.write(
         {
             "ai_llm_enabled": True,
@@ -197,87 +622,54 @@ def start_fake_llm(company, count):
     return server
 
 
-def summarize(label, samples):
-    seconds = [s for s, _q in samples]
-    queries = [q for _s, q in samples]
-    mean_ms = statistics.mean(seconds) * 1000
-    mean_q = statistics.mean(queries)
-    print(
-        f"{label:<28} {mean_ms:9.1f} ms/invoice  (median {statistics.median(seconds) * 1000:.1f})"
-        f"  {mean_q:7.1f} queries/invoice"
-    )
-    return mean_ms, mean_q
-
-
 def run(args):
     import odoo
-    from odoo.api import Environment
     from odoo.modules.registry import Registry
-
-    from odoo.addons.queue_job.job import Job
 
     odoo.tools.config.parse_config(["--addons-path", addons_path(), "-d", args.db])
     registry = Registry(args.db)
-    with registry.cursor() as cr:
-        env = Environment(cr, odoo.SUPERUSER_ID, {})
-        company, partner, products = setup_data(env, args.lines, checks=not args.no_checks)
-        if args.llm:
-            fake_llm = start_fake_llm(company, args.orders)
-        agent = env.ref("ai_invoicing.user_ai_agent")
-        n = args.orders
-        print(f"building {2 * n} confirmed orders of {args.lines} lines ...", flush=True)
-        ai_orders = build_orders(env, partner, products, n, args.lines)
-        native_orders = build_orders(env, partner, products, n, args.lines)
-
-        validate_native = []
-        for picking in native_orders.picking_ids:  # trigger off: no job
-            with measured(env, validate_native):
-                validate(picking)
-        company.ai_trigger_on_delivery = True
-        validate_ai = []
-        for picking in ai_orders.picking_ids:
-            with measured(env, validate_ai):
-                validate(picking)
-        company.ai_trigger_on_delivery = False
-
-        jobs = env["queue.job"].search(
-            [("model_name", "=", "ai.invoice.log"), ("state", "=", "pending")], order="id"
+    bench = Bench(registry, args)
+    data = bench.transaction(lambda env: setup_data(env, args))
+    fake_llm = None
+    if args.llm:
+        calls = 2 * sum(args.sizes) + 10
+        fake_llm = bench.transaction(
+            lambda env: start_fake_llm(env["res.company"].browse(data["company"]), calls)
         )
-        print(f"{len(jobs)} jobs enqueued; drafting ...", flush=True)
-        ai_samples, native_samples = [], []
-        native_env = env(user=agent.id, context={"allowed_company_ids": [company.id]})
-        pairs = list(zip(jobs, native_orders.with_env(native_env), strict=False))
-        for index, (job_record, order) in enumerate(pairs):
-            job = Job.load(env, job_record.uuid)
-            runs = [(ai_samples, job.perform), (native_samples, order._create_invoices)]
-            for samples, func in runs if index % 2 else reversed(runs):
-                with measured(env, samples):
-                    func()
-
-        logs = env["ai.invoice.log"].search([("sale_order_id", "in", ai_orders.ids)])
-        drafted = logs.filtered(lambda log: log.move_id)
-        print()
-        print(f"orders per path: {len(pairs)}, AI invoices drafted: {len(drafted)}")
-        val_ai_ms, val_ai_q = summarize("validation, AI trigger on", validate_ai)
-        val_nat_ms, val_nat_q = summarize("validation, AI trigger off", validate_native)
+    mode = ("LLM" if args.llm else "rules-only") + (", checks off" if args.no_checks else "")
+    print(f"mode: {mode}; sizes {args.sizes}; {args.lines} lines per order", flush=True)
+    ai_all, native_all, on_all, off_all, ai_orders = [], [], [], [], []
+    done = 0
+    for size in args.sizes:
+        count = size - done
+        started = time.monotonic()
+        print(f"\nbuilding {2 * count} confirmed orders ...", flush=True)
+        ai_ids, native_ids = build_pairs(bench, data, count, offset=done)
+        print(f"  built in {time.monotonic() - started:.0f} s; validating ...", flush=True)
+        on, off = validate_pairs(bench, data, ai_ids, native_ids)
+        print(f"  validated in {time.monotonic() - started:.0f} s; drafting ...", flush=True)
+        ai, native = draft_pairs(bench, data, ai_ids, native_ids, done_before=done)
+        ai_all += ai
+        native_all += native
+        on_all += on
+        off_all += off
+        ai_orders += ai_ids
+        done = size
+        report_size(size, ai_all, native_all, on_all, off_all, args.block)
+        logs = summarize_logs(bench, ai_orders)
         print(
-            f"{'ratio on / off':<28} {val_ai_ms / val_nat_ms:9.2f} x time        "
-            f"{val_ai_q / val_nat_q:7.2f} x queries"
+            f"AI logs {logs['logs']}, invoices drafted {logs['drafted']}, failed "
+            f"{logs['failed']}, held for review {logs['review']}; LLM calls per invoice "
+            f"{logs['llm_calls'] / max(logs['logs'], 1):.2f}, tokens per invoice "
+            f"{logs['tokens'] / max(logs['logs'], 1):.1f}",
+            flush=True,
         )
-        mode = ("LLM" if args.llm else "rules-only") + (", no checks" if args.no_checks else "")
-        ai_ms, ai_q = summarize(f"AI job ({mode})", ai_samples)
-        nat_ms, nat_q = summarize("native _create_invoices", native_samples)
-        print(
-            f"{'ratio AI / native':<28} {ai_ms / nat_ms:9.2f} x time        "
-            f"{ai_q / nat_q:7.2f} x queries"
-        )
-        print(
-            f"LLM calls per invoice: {sum(logs.mapped('llm_called')) / max(len(logs), 1):.2f}, "
-            f"tokens per invoice: {sum(logs.mapped('total_tokens')) / max(len(logs), 1):.1f}"
-        )
-        cr.rollback()
-        if args.llm:
-            fake_llm.__exit__(None, None, None)
+        if not args.no_profile:
+            profile_pair(bench, data, f"{size}")
+    if args.batch:
+        run_batch(bench, data, args.batch)
+    if fake_llm:
+        fake_llm.__exit__(None, None, None)
     odoo.sql_db.close_db(args.db)
 
 
