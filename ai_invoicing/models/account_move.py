@@ -29,6 +29,12 @@ class AccountMove(models.Model):
     _inherit = ["account.move", "ai.log.mixin"]
     _ai_log_field = "move_id"
 
+    # The checks' look-ups per customer (duplicate candidates, posted history) stay an
+    # index scan however many invoices the database holds.
+    _ai_customer_date_idx = models.Index(
+        "(commercial_partner_id, date) WHERE move_type IN ('out_invoice', 'out_refund')"
+    )
+
     ai_log_ids = fields.One2many(
         "ai.invoice.log",
         "move_id",

@@ -107,7 +107,11 @@ class AiInvoiceAgent(models.AbstractModel):
 
     @api.model
     def _agent_user(self):
-        return self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False) or self.env.user
+        """The technical user the agents run as (a cached look-up: no query per call)."""
+        uid = self.env["ir.model.data"]._xmlid_to_res_id(
+            "ai_invoicing.user_ai_agent", raise_if_not_found=False
+        )
+        return self.env["res.users"].browse(uid) if uid else self.env.user
 
     @api.model
     def _job_description(self, log):

@@ -132,17 +132,17 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         """Check, narrate, route and log one freshly drafted invoice."""
         source_key = f"picking:{log.picking_id.id}" if log.picking_id else None
         findings = self.env["account.move.ai.checks"]._run(invoice, source_key)
-        invoice._ai_write(
-            {
-                "ai_drafted": True,
-                "ai_check_findings": checks.findings_to_json(findings),
-                "ai_checked_fingerprint": invoice._ai_fingerprint(),
-            }
-        )
         narrative = self._narrate(log, invoice)
+        vals = {
+            "ai_drafted": True,
+            "ai_check_findings": checks.findings_to_json(findings),
+            "ai_checked_fingerprint": invoice._ai_fingerprint(),
+        }
         note = narrative.data.customer_note
         if note:
-            invoice.narration = Markup("<p>%s</p>%s") % (note, invoice.narration or "")
+            vals["narration"] = Markup("<p>%s</p>%s") % (note, invoice.narration or "")
+        # one write; no line changes, so no balance check is needed
+        invoice.with_context(check_move_validity=False)._ai_write(vals)
         routing = self._route(invoice, narrative.flags, findings)
         review = routing["review_required"]
         decision = self._post_or_hold(invoice, routing)
@@ -365,13 +365,13 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     def _snapshot(self, log, invoice, routing):
         order = log.sale_order_id
         orders = invoice.invoice_line_ids.sale_line_ids.order_id
-        deliveries = orders.picking_ids.filtered(
+        deliveries = log.picking_id or orders.picking_ids.filtered(
             lambda p: p.state == "done" and p.picking_type_code == "outgoing"
         )
         return {
             "trigger": log.trigger,
             "orders": orders.mapped("name"),
-            "deliveries": log.picking_id.mapped("name") or deliveries.mapped("name"),
+            "deliveries": deliveries.mapped("name"),
             "sale_order": {
                 "id": order.id,
                 "name": order.name,

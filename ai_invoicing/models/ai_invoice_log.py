@@ -285,11 +285,12 @@ class AiInvoiceLog(models.Model):
     def _system_create(self, vals_list):
         if not vals_list:
             return self.browse()
-        agent = self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False)
+        agent = self.env["ai.invoice.agent"]._agent_user()
         # sudo: ai.invoice.log - the audit trail is written by the agents and the
-        # review actions (created by the agent user), never directly by a user
-        logs = (self.with_user(agent) if agent else self).sudo().create(vals_list)
-        return logs.with_env(self.env)
+        # review actions (created by the agent user), never directly by a user; no
+        # "created" message: the log itself is the record of what happened
+        Log = self.with_user(agent).sudo().with_context(mail_create_nolog=True)
+        return Log.create(vals_list).with_env(self.env)
 
     def _system_write(self, vals):
         # sudo: ai.invoice.log - see _system_create

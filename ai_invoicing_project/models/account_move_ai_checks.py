@@ -5,6 +5,8 @@ from odoo.addons.ai_invoicing.services.checks import Finding
 
 from ..services import project_invoicing as rules
 
+TIMESHEET_FIELDS = ["task_id", "unit_amount", "date", "name"]
+
 
 class AccountMoveAiChecks(models.AbstractModel):
     """The project check: hours above the allocation of the tasks behind the invoice,
@@ -19,21 +21,70 @@ class AccountMoveAiChecks(models.AbstractModel):
     @api.model
     def _registry(self, move, batch):
         return super()._registry(move, batch) + [
-            (move.company_id.ai_check_project, lambda: self._findings_project(move))
+            (move.company_id.ai_check_project, lambda: self._findings_project(move, batch))
         ]
 
     @api.model
-    def _findings_project(self, move):
+    def _prefetch_batch(self, moves, source_keys):
+        batch = super()._prefetch_batch(moves, source_keys)
+        batch["project"] = self._prefetch_project(
+            moves.filtered(lambda move: move.company_id.ai_check_project)
+        )
+        return batch
+
+    @api.model
+    def _prefetch_project(self, moves):
+        """The invoiced timesheets and the drafted periods of the whole batch: two queries."""
+        if not moves:
+            return {"timesheets": {}, "periods": {}}
+        # the order lines' expenses, delivery methods and milestones, read for the batch
+        sale_lines = moves._ai_product_lines().sale_line_ids.sudo()
+        sale_lines.mapped("qty_delivered_method")
+        sale_lines.mapped("expense_ids")
+        sale_lines.mapped("reached_milestones_ids")
+        # sudo: account.analytic.line - the timesheets behind the invoices; whoever runs
+        # the checks (agent, reviewer) need not be a project user
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search_fetch(
+                [("timesheet_invoice_id", "in", moves.ids), ("project_id", "!=", False)],
+                TIMESHEET_FIELDS + ["timesheet_invoice_id"],
+            )
+        )
+        # sudo: ai.invoice.log - which period each invoice was drafted for
+        logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("agent", "=", "project_invoice"),
+                    ("move_id", "in", moves.ids),
+                    ("trigger", "=", "period"),
+                ],
+                ["move_id", "ai_period_start", "ai_period_end", "project_id"],
+                order="id desc",
+            )
+        )
+        periods = {}
+        for log in logs:
+            periods.setdefault(log.move_id.id, log)
+        return {
+            "timesheets": timesheets.grouped(lambda t: t.timesheet_invoice_id.id),
+            "periods": periods,
+        }
+
+    @api.model
+    def _findings_project(self, move, batch=None):
         # sudo: sale.order.line - the timesheets, tasks and expenses behind the invoice;
         # whoever runs the checks (agent, reviewer) need not be a project user
         sale_lines = move._ai_product_lines().sale_line_ids.sudo()
         if not sale_lines:
             return []
+        project_data = (batch or {}).get("project") or self._prefetch_project(move)
         Timesheet = self.env["account.analytic.line"].sudo()
-        fnames = ["task_id", "unit_amount", "date", "name"]
-        invoiced = Timesheet.search_fetch(
-            [("timesheet_invoice_id", "=", move.id), ("project_id", "!=", False)], fnames
-        )
+        fnames = TIMESHEET_FIELDS
+        invoiced = project_data["timesheets"].get(move.id, Timesheet)
         milestone_lines = sale_lines.filtered(lambda sl: sl.qty_delivered_method == "milestones")
         tasks = invoiced.task_id | milestone_lines.reached_milestones_ids.task_ids
         found = rules.check_hours_over_allocation(
@@ -45,7 +96,9 @@ class AccountMoveAiChecks(models.AbstractModel):
             for e in sale_lines.expense_ids
         ]
         found += rules.check_expenses_without_receipt(expenses)
-        start, end, project = self._project_period(move)
+        log = project_data["periods"].get(move.id)
+        start, end = (log.ai_period_start, log.ai_period_end) if log else (None, None)
+        project = log.project_id.sudo() if log else self.env["project.project"]
         if start and end:
             entries = [self._entry(timesheet) for timesheet in invoiced]
             found += rules.check_entries_outside_period(entries, start, end)
@@ -64,25 +117,6 @@ class AccountMoveAiChecks(models.AbstractModel):
             found += rules.check_entries_left_before([self._entry(t) for t in left], start)
             found += rules.check_expenses_outside_period(expenses, start, end)
         return [Finding(f.code, f.severity, f.message, "project") for f in found]
-
-    @api.model
-    def _project_period(self, move):
-        """(start, end, project) of the period the project agent drafted ``move`` for."""
-        # sudo: ai.invoice.log - which period this invoice was drafted for
-        log = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            .search(
-                [
-                    ("agent", "=", "project_invoice"),
-                    ("move_id", "=", move.id),
-                    ("trigger", "=", "period"),
-                ],
-                order="id desc",
-                limit=1,
-            )
-        )
-        return log.ai_period_start, log.ai_period_end, log.project_id.sudo()
 
     @api.model
     def _entry(self, timesheet):
