@@ -15,3 +15,6 @@ from . import res_config_settings
 from . import res_partner
 from . import sale_order
 from . import stock_picking
+from . import ai_cash_suggestion
+from . import ai_invoice_agent_cash
+from . import account_bank_statement_line

@@ -14,6 +14,7 @@ AGENTS = [
     ("billing", "Consolidated Billing"),
     ("review", "Review"),
     ("delivery", "Invoice Delivery"),
+    ("cash_application", "Cash Application"),
 ]
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
@@ -22,6 +23,7 @@ TRIGGERS = [
     ("period", "Invoicing Period"),
     ("invoice_posted", "Invoice Posted"),
     ("manual", "Manual"),
+    ("scheduled", "Scheduled Run"),
 ]
 DECISIONS = [
     ("drafted", "Drafted"),
@@ -33,6 +35,11 @@ DECISIONS = [
     ("rejected", "Rejected"),
     ("reopened", "Back to Review"),
     ("failed", "Failed"),
+    ("applied", "Applied"),
+    ("suggested", "Suggested"),
+    ("no_match", "No Match"),
+    ("accepted", "Accepted"),
+    ("undone", "Undone"),
 ]
 STATES = [
     ("queued", "Queued"),
@@ -179,6 +186,14 @@ class AiInvoiceLog(models.Model):
     llm_called = fields.Boolean(string="LLM Called", readonly=True)
     llm_fallback = fields.Boolean(string="Template Fallback", readonly=True)
     llm_error = fields.Text(string="LLM Issue", readonly=True)
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Bank Transaction",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
 
     # One successful invoice per delivery and per order confirmation: a second
     # job that slipped past the lock cannot commit a second invoice.
@@ -332,6 +347,8 @@ class AiInvoiceLog(models.Model):
     def _document(self):
         """The document this log acts on: the invoice, else the delivery, else the order."""
         self.ensure_one()
+        if self.agent == "cash_application":
+            return self.statement_line_id
         if self.agent in ("delivery", "review"):
             return self.move_id
         if self.agent == "billing":

@@ -1,2 +1,3 @@
 from . import ai_invoice_feedback_wizard
 from . import ai_invoice_review_wizard
+from . import ai_cash_accept_wizard
