@@ -557,7 +557,7 @@ class AiInvoiceAgentCash(models.AbstractModel):
             raise CashConflict(self.env._("An invoice of this suggestion is being changed."))
         if line.is_reconciled:
             raise UserError(self.env._("%(line)s is already reconciled.", line=line.display_name))
-        _liquidity, suspense, other = line._seek_for_lines()
+        liquidity, suspense, other = line._seek_for_lines()
         if other or len(suspense) != 1:
             raise UserError(
                 self.env._(
@@ -583,9 +583,6 @@ class AiInvoiceAgentCash(models.AbstractModel):
                     )
                 )
         customers = items.partner_id.commercial_partner_id
-        if len(customers) == 1 and line.partner_id.commercial_partner_id != customers:
-            line.partner_id = customers  # Odoo rewrites the transaction's own lines
-            _liquidity, suspense, other = line._seek_for_lines()
         customer = customers[:1]
 
         kind = plan["kind"]
@@ -617,13 +614,15 @@ class AiInvoiceAgentCash(models.AbstractModel):
             extra += self._early_discount_vals(line, items, open_balance)
         self._balance(suspense, new_vals + extra, company)
 
+        commands = [Command.delete(suspense.id)]
+        commands += [Command.create(vals) for vals in new_vals + extra]
+        move_vals = {"line_ids": commands}
+        if len(customers) == 1 and line.partner_id.commercial_partner_id != customers:
+            # the payer is now known: Odoo carries the liquidity line's partner to the line
+            commands.insert(0, Command.update(liquidity.id, {"partner_id": customer.id}))
+            move_vals["partner_id"] = customer.id
         before = line.move_id.line_ids
-        line.move_id.with_context(skip_readonly_check=True, force_delete=True).write(
-            {
-                "line_ids": [Command.delete(suspense.id)]
-                + [Command.create(vals) for vals in new_vals + extra]
-            }
-        )
+        line.move_id.with_context(skip_readonly_check=True, force_delete=True).write(move_vals)
         created = (line.move_id.line_ids - before).sorted("id")
         for (aml, _vals), counterpart in zip(counterparts, created, strict=False):
             (counterpart + aml).reconcile()
