@@ -20,6 +20,7 @@ BATCH_SIZE = 1000  # statement lines matched per scheduled chunk (one load of th
 LLM_MIN_LABEL = 12  # shorter labels are references or nothing: no free text to read
 MAX_LABEL_WORDS = 10  # label words looked up as references in a single-line run
 _WORD_SPLIT = re.compile(r"[\s,;:]+")
+_EDGE_PUNCTUATION = re.compile(r"^[^0-9A-Za-z]+|[^0-9A-Za-z]+$")  # ***123/4567/89002***
 _ITEM_FIELDS = [
     "partner_id",
     "move_id",
@@ -41,7 +42,9 @@ class CashConflict(UserError):
 class _CashData:
     """What one matching run loaded: the engine's index and directory, and their Odoo records."""
 
-    def __init__(self, index, directory, lines, items, currencies, rejected, examples):
+    def __init__(self, index, directory, lines, items, currencies, rejected, examples, targeted):
+        self.targeted = targeted  # one line: only the items it can pay were loaded
+        self.open_references = None  # the open items' numbers, for the LLM's guardrails
         self.index = index
         self.directory = directory
         self.lines = lines  # statement line id -> cash_matching.StatementLine
@@ -78,8 +81,9 @@ class AiInvoiceAgentCash(models.AbstractModel):
     ``action_undo_reconciliation`` undoes it.
 
     Two ways in: the job of one transaction (``_run``, from *Match with AI*), which loads the
-    payer's open items, and the scheduled batch (``_process`` on up to ``BATCH_SIZE`` lines),
-    which loads the company's open items once for the whole batch. The LLM, when on, only reads
+    payer's open items and those the label or the amount point to, and the scheduled batch
+    (``_process`` on up to ``BATCH_SIZE`` lines), which loads the company's open items once
+    for the whole batch. The LLM, when on, only reads
     the remittance text of lines without a sure match and proposes references; those count only
     when they are real open items, and a line they helped always waits for a person.
     """
@@ -287,9 +291,15 @@ class AiInvoiceAgentCash(models.AbstractModel):
                 result.auto = cash_matching.auto_apply_choice(
                     result.suggestions, threshold=threshold, margin=margin
                 )
-            if result.auto is None and company.ai_llm_enabled and self._llm_worth_it(line):
+            if (
+                result.auto is None
+                and company.ai_llm_enabled
+                and self._llm_worth_it(line, result.suggestions)
+            ):
                 result.llm = self._read_remittance(company, line, data)
                 references = list(result.llm.data.references)
+                if references and data.targeted:
+                    self._load_referenced(company, data, references)
                 found = cash_matching.validate_proposed_references(references, data.index)
                 if found:
                     result.llm_items = set(found)
@@ -403,12 +413,18 @@ class AiInvoiceAgentCash(models.AbstractModel):
             currencies={c.name.upper(): c for c in items.currency_id},
             rejected=rejected,
             examples=sorted({item.move_name for item in open_items if item.move_name})[-3:],
+            targeted=len(lines) == 1,
         )
 
     @api.model
     def _single_line_scope(self, company, line, banks):
-        """One transaction: the payer's items, items with the amount paid, items whose number
-        appears in the label; the whole ledger when the payer is unknown."""
+        """One transaction (the job): the payer's items, the items with the amount paid and
+        the items whose number or reference appears in the label, with their customers'
+        other items (for combinations). Two more queries, whatever the ledger's size.
+
+        A one-character typo in a reference, from an unknown payer and with another amount,
+        is only found by the scheduled batch, which scores against the whole ledger.
+        """
         partners = line.partner_id.commercial_partner_id | banks.partner_id.commercial_partner_id
         if not partners and line.partner_name:
             partners = (
@@ -416,26 +432,53 @@ class AiInvoiceAgentCash(models.AbstractModel):
                 ._retrieve_partner(name=line.partner_name, company=company)
                 .commercial_partner_id
             )
-        if not partners:
-            return Domain.TRUE
         amounts = [line.amount] + ([line.amount_currency] if line.foreign_currency_id else [])
-        words = [
-            word
-            for word in _WORD_SPLIT.split(line.payment_ref or "")
-            if len(word) >= 4 and any(char.isdigit() for char in word)
-        ][:MAX_LABEL_WORDS]
         scope = [
-            Domain("partner_id", "in", partners.ids),
             Domain("amount_residual_currency", "in", amounts),
             Domain("discount_amount_currency", "in", amounts),
         ]
-        for word in words:
-            scope += [
-                Domain("move_name", "ilike", word),
-                Domain("move_id.payment_reference", "ilike", word),
-                Domain("move_id.ref", "ilike", word),
-            ]
+        words = []
+        for word in _WORD_SPLIT.split(line.payment_ref or ""):
+            word = _EDGE_PUNCTUATION.sub("", word)
+            if len(word) >= 4 and any(char.isdigit() for char in word) and word not in words:
+                words.append(word)
+        references = [
+            Domain(fname, "ilike", word)
+            for word in words[:MAX_LABEL_WORDS]
+            for fname in ("move_name", "move_id.payment_reference", "move_id.ref")
+        ]
+        if references:
+            scope += references
+            referenced = self.env["account.move.line"].search_fetch(
+                self._open_items_domain(company) & Domain.OR(references), ["partner_id"]
+            )
+            partners |= referenced.partner_id.commercial_partner_id
+        if partners:
+            scope.append(Domain("partner_id", "child_of", partners.ids))
         return Domain.OR(scope)
+
+    @api.model
+    def _load_referenced(self, company, data, references):
+        """A single line's index grows by the open items the LLM named (they are validated
+        like any reference: only an exact hit on a real open item counts)."""
+        domain = Domain.OR(
+            Domain(fname, "ilike", reference.strip())
+            for reference in references
+            if len(reference.strip()) >= 4
+            for fname in ("move_name", "move_id.payment_reference")
+        )
+        domain = (
+            self._open_items_domain(company) & domain & Domain("id", "not in", list(data.items))
+        )
+        items = self.env["account.move.line"].search_fetch(domain, _ITEM_FIELDS, order="id")
+        if not items:
+            return
+        data.items.update((aml.id, aml) for aml in items)
+        data.currencies.update((c.name.upper(), c) for c in items.currency_id)
+        data.index = cash_matching.Index(
+            [data.index.item(item_id) for item_id in data.items if item_id in data.index]
+            + [self._open_item(aml) for aml in items]
+        )
 
     @api.model
     def _open_item(self, aml):
@@ -488,9 +531,13 @@ class AiInvoiceAgentCash(models.AbstractModel):
     # LLM: references read in the remittance text (validated, never decisive)
     # ------------------------------------------------------------------
     @api.model
-    def _llm_worth_it(self, line):
+    def _llm_worth_it(self, line, suggestions):
+        """Free text and no reference found by the rules (the engine's reasons say "... in
+        the label" when a reference of an open item is in it)."""
         label = line.payment_ref or ""
-        return len(label) >= LLM_MIN_LABEL and any(char.isalpha() for char in label)
+        if len(label) < LLM_MIN_LABEL or not any(char.isalpha() for char in label):
+            return False
+        return not any("in the label" in reason for s in suggestions[:1] for reason in s.reasons)
 
     @api.model
     def _read_remittance(self, company, line, data):
@@ -505,11 +552,16 @@ class AiInvoiceAgentCash(models.AbstractModel):
             "payer_name": line.partner_name or "",
         }
         # The answer is a list of references for the validator, shown to nobody: it may
-        # repeat what the remittance text says; any other figure, link, bank account or
-        # instruction discards it. A reference only counts when it is a real open item.
+        # repeat the remittance text or name the company's open invoices; any other figure,
+        # link, bank account or instruction discards it. A reference then only counts when it
+        # is a real open item.
         allowed = AllowedOutput(
             facts_text="\n".join(
-                [json.dumps(facts, ensure_ascii=False), untrusted["remittance_text"]]
+                [
+                    json.dumps(facts, ensure_ascii=False),
+                    untrusted["remittance_text"],
+                    self._open_references(company, data),
+                ]
             )
         )
         return self._guarded_text(
@@ -520,6 +572,32 @@ class AiInvoiceAgentCash(models.AbstractModel):
             allowed,
             fallback_remittance_references,
         )
+
+    @api.model
+    def _open_references(self, company, data):
+        """The numbers and payment references of the company's open items, as text (once per
+        run; a single line's run reads them from the ledger, two queries)."""
+        if data.open_references is None:
+            if data.targeted:
+                items = self.env["account.move.line"].search_fetch(
+                    self._open_items_domain(company), ["move_name", "move_id"]
+                )
+                items.move_id.fetch(["payment_reference"])
+                names = set(items.mapped("move_name")) | set(
+                    items.move_id.mapped("payment_reference")
+                )
+            else:
+                names = {
+                    ref
+                    for item_id in data.items
+                    for ref in (
+                        data.index.item(item_id).move_name,
+                        data.index.item(item_id).payment_ref,
+                    )
+                    if item_id in data.index
+                }
+            data.open_references = "\n".join(sorted(name for name in names if name))
+        return data.open_references
 
     # ------------------------------------------------------------------
     # Apply: Odoo's own reconciliation of the transaction with the items
@@ -756,6 +834,15 @@ class AiInvoiceAgentCash(models.AbstractModel):
                 ]
             )
         log_by_line = {log.statement_line_id.id: log for log in logs}
+        # an earlier run's proposals are replaced: its log no longer waits for a person
+        self.env["ai.invoice.log"].search(
+            [
+                ("agent", "=", self._agent),
+                ("statement_line_id", "in", lines.ids),
+                ("state", "=", "needs_review"),
+                ("id", "not in", logs.ids),
+            ]
+        )._system_write({"state": "done", "review_required": False})
         # the proposals of these transactions are replaced; decisions stay as history
         Suggestion.search(
             [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")]
@@ -1024,7 +1111,7 @@ class AiInvoiceAgentCash(models.AbstractModel):
         suggestion._system_write(
             {"state": "accepted", "decided_by_id": self.env.uid, "decided_date": now}
         )
-        (line.ai_cash_suggestion_ids.sudo() - suggestion).filtered(
+        (line.ai_cash_suggestion_ids - suggestion).filtered(
             lambda s: s.state == "proposed"
         )._system_unlink()
         log = suggestion.log_id
