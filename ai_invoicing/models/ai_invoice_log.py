@@ -15,6 +15,7 @@ AGENTS = [
     ("review", "Review"),
     ("delivery", "Invoice Delivery"),
     ("dunning", "Dunning"),
+    ("cash_application", "Cash Application"),
 ]
 TRIGGERS = [
     ("picking_done", "Delivery Validated"),
@@ -24,6 +25,7 @@ TRIGGERS = [
     ("invoice_posted", "Invoice Posted"),
     ("manual", "Manual"),
     ("followup_cron", "Scheduled Follow-up"),
+    ("scheduled", "Scheduled Run"),
 ]
 DECISIONS = [
     ("drafted", "Drafted"),
@@ -36,6 +38,11 @@ DECISIONS = [
     ("reopened", "Back to Review"),
     ("failed", "Failed"),
     ("promise", "Promise to Pay"),
+    ("applied", "Applied"),
+    ("suggested", "Suggested"),
+    ("no_match", "No Match"),
+    ("accepted", "Accepted"),
+    ("undone", "Undone"),
 ]
 STATES = [
     ("queued", "Queued"),
@@ -187,6 +194,14 @@ class AiInvoiceLog(models.Model):
         "ai.dunning.level", string="Follow-up Level", readonly=True, index="btree_not_null"
     )
     dunning_date = fields.Date(string="Follow-up Date", readonly=True, index="btree_not_null")
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Bank Transaction",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+    )
 
     # One successful invoice per delivery and per order confirmation: a second
     # job that slipped past the lock cannot commit a second invoice.
@@ -348,6 +363,8 @@ class AiInvoiceLog(models.Model):
     def _document(self):
         """The document this log acts on: the invoice, else the delivery, else the order."""
         self.ensure_one()
+        if self.agent == "cash_application":
+            return self.statement_line_id
         if self.agent in ("delivery", "review"):
             return self.move_id
         if self.agent == "billing":

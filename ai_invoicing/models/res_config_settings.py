@@ -158,3 +158,16 @@ class ResConfigSettings(models.TransientModel):
     ai_followup_responsible_id = fields.Many2one(
         related="company_id.ai_followup_responsible_id", readonly=False
     )
+    # Cash application
+    ai_cash_enabled = fields.Boolean(related="company_id.ai_cash_enabled", readonly=False)
+    ai_cash_auto_apply = fields.Boolean(related="company_id.ai_cash_auto_apply", readonly=False)
+    ai_cash_threshold = fields.Float(related="company_id.ai_cash_threshold", readonly=False)
+    ai_cash_margin = fields.Float(related="company_id.ai_cash_margin", readonly=False)
+    ai_cash_writeoff_tolerance = fields.Monetary(
+        related="company_id.ai_cash_writeoff_tolerance",
+        readonly=False,
+        currency_field="currency_id",
+    )
+    ai_cash_writeoff_account_id = fields.Many2one(
+        related="company_id.ai_cash_writeoff_account_id", readonly=False
+    )

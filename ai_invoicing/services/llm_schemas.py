@@ -4,7 +4,7 @@ No field can carry an amount, quantity, tax, account or partner into a record:
 the only number is a confidence between 0 and 1. Unknown keys are refused.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,21 @@ class EmailBody(BaseModel):
 
     subject: str = Field(min_length=1, max_length=200)
     body: str = Field(min_length=1, max_length=4000)
+
+
+class RemittanceReferences(BaseModel):
+    """References an LLM read in the remittance text of a bank payment: strings only.
+
+    They are matched against the open items by the deterministic engine; they never carry an
+    amount, a partner or a decision.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    references: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=10
+    )
+    risk_flags: list[RiskFlag] = Field(default_factory=list, max_length=10)
 
 
 def strict_json_schema(model: type[BaseModel]) -> dict:

@@ -5,7 +5,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .llm_schemas import DunningReminder, EmailBody, InvoiceNarrative, strict_json_schema
+from .llm_schemas import (
+    DunningReminder,
+    EmailBody,
+    InvoiceNarrative,
+    RemittanceReferences,
+    strict_json_schema,
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,21 @@ DUNNING_REMINDER = PromptSpec(
         "interest, fees or legal action that FACTS do not mention." + _DATA_RULES
     ),
     schema=DunningReminder,
+)
+
+REMITTANCE_REFERENCES = PromptSpec(
+    name="remittance_references",
+    version="remittance_references/2026-11-24.1",
+    system=(
+        "You help a finance team apply incoming bank payments. Read the remittance text of one "
+        "payment and list the invoice or payment references it mentions (at most 10), each as a "
+        "short string: written as in the text, or completed to the numbering shown in FACTS "
+        "(for example '42 and 43 of 2026' may be 'INV/2026/00042' and 'INV/2026/00043'). "
+        "List only references the text supports; when unsure, list nothing. You never decide "
+        "amounts, customers or matches: every reference is checked against the open invoices."
+        + _DATA_RULES
+    ),
+    schema=RemittanceReferences,
 )
 
 

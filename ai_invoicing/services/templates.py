@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup
 
-from .llm_schemas import EmailBody, InvoiceNarrative, RiskFlag
+from .llm_schemas import EmailBody, InvoiceNarrative, RemittanceReferences, RiskFlag
 
 _TRIGGERS = {
     "picking_done": "the validated delivery",
@@ -185,3 +185,10 @@ def findings_html(findings, labels: dict[str, str]) -> Markup | bool:
         for item in findings or []
     )
     return Markup('<ul class="list-group">%s</ul>') % rows if rows else False
+
+
+def fallback_remittance_references(
+    facts: dict, flags: Iterable[RiskFlag] = ()
+) -> RemittanceReferences:
+    """Rules-only: no extra reference; the deterministic reading of the label stands alone."""
+    return RemittanceReferences(references=[], risk_flags=list(flags)[:10])

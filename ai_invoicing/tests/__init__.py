@@ -13,3 +13,4 @@ from . import test_review_workflow
 from . import test_screens
 from . import test_security
 from . import test_followup
+from . import test_cash_application

@@ -1,0 +1,93 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .account_move import AI_REVIEW_FIELDS
+
+
+class AccountBankStatementLine(models.Model):
+    _inherit = "account.bank.statement.line"
+
+    ai_cash_suggestion_ids = fields.One2many(
+        "ai.cash.suggestion",
+        "statement_line_id",
+        string="AI Cash Suggestions",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
+    ai_cash_suggestion_count = fields.Integer(
+        string="AI Suggestions",
+        compute="_compute_ai_cash_suggestion_count",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
+
+    @api.model
+    def default_get(self, fields):
+        """A statement line creates its journal entry through ``_inherits`` with the defaults
+        of every inherited field, the protected AI review fields included, which the entry's
+        review guard refuses: leave them to the entry's own defaults."""
+        defaults = super().default_get(fields)
+        for fname in AI_REVIEW_FIELDS:
+            defaults.pop(fname, None)
+        return defaults
+
+    def _compute_ai_cash_suggestion_count(self):
+        counts = dict(
+            self.env["ai.cash.suggestion"]._read_group(
+                [("statement_line_id", "in", self.ids), ("state", "=", "proposed")],
+                ["statement_line_id"],
+                ["__count"],
+            )
+        )
+        for line in self:
+            line.ai_cash_suggestion_count = counts.get(line, 0)
+
+    def action_ai_cash_match(self):
+        """Match with AI: one agent job per incoming transaction not reconciled yet."""
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_user"):
+            raise AccessError(self.env._("Only AI Invoicing users can run the cash application."))
+        self.check_access("read")
+        logs = self.env["ai.invoice.agent.cash"]._enqueue(self, "manual")
+        if not logs:
+            raise UserError(
+                self.env._(
+                    "Nothing to match: the selected transactions are reconciled, outgoing, or "
+                    "already waiting for the agent."
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Cash application"),
+                "message": self.env._(
+                    "%(count)s transaction(s) queued: their suggestions appear under "
+                    "AI Invoicing > Cash Application.",
+                    count=len(logs),
+                ),
+                "type": "info",
+                "sticky": False,
+            },
+        }
+
+    def action_ai_cash_suggestions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ai_invoicing.ai_cash_suggestion_action"
+        )
+        action.update(
+            {
+                "domain": [("statement_line_id", "=", self.id)],
+                "context": {"create": False},
+            }
+        )
+        return action
+
+    def action_undo_reconciliation(self):
+        """Odoo's own undo; an AI match undone goes back to the Cash Application screen."""
+        # sudo: ai.cash.suggestion - Odoo undoes reconciliations for any accountant (and
+        # when an invoice is reset to draft); the AI match must follow, whoever undoes it
+        accepted = self.sudo().ai_cash_suggestion_ids.filtered(lambda s: s.state == "accepted")
+        res = super().action_undo_reconciliation()
+        if accepted:
+            self.env["ai.invoice.agent.cash"]._undone(accepted)
+        return res

@@ -1,0 +1,274 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+KINDS = [
+    ("exact", "Exact"),
+    ("combination", "Several Invoices"),
+    ("partial", "Partial Payment"),
+    ("overpayment", "Overpayment"),
+    ("early_discount", "Early-Payment Discount"),
+    ("reference_only", "Reference Only"),
+]
+STATES = [("proposed", "Proposed"), ("accepted", "Accepted"), ("rejected", "Rejected")]
+
+
+class AiCashSuggestion(models.Model):
+    """One way to settle an incoming bank transaction with open customer items.
+
+    Written by the cash application agent only (no access right lets a user create, edit or
+    delete one); people decide through ``action_accept`` / ``action_reject``, checked in the
+    methods. Accepting reconciles the transaction with the items through Odoo's own
+    reconciliation; Odoo's *Undo* on the transaction puts the suggestion back to proposed.
+    """
+
+    _name = "ai.cash.suggestion"
+    _description = "AI Cash Application Suggestion"
+    _order = "statement_line_id desc, rank, id"
+    _check_company_auto = True
+    _rec_name = "statement_line_id"
+
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line",
+        string="Bank Transaction",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="statement_line_id.company_id", store=True, index=True, precompute=True
+    )
+    journal_id = fields.Many2one(related="statement_line_id.journal_id", store=True)
+    line_date = fields.Date(
+        string="Transaction Date", related="statement_line_id.date", store=True, index=True
+    )
+    line_amount = fields.Monetary(
+        string="Amount Received",
+        related="statement_line_id.amount",
+        currency_field="line_currency_id",
+    )
+    line_currency_id = fields.Many2one(related="statement_line_id.currency_id")
+    line_label = fields.Char(string="Label", related="statement_line_id.payment_ref")
+    line_partner_name = fields.Char(string="Payer", compute="_compute_line_partner_name")
+    line_reconciled = fields.Boolean(
+        string="Transaction Reconciled", related="statement_line_id.is_reconciled", store=True
+    )
+    log_id = fields.Many2one("ai.invoice.log", string="AI Log", readonly=True, index=True)
+    rank = fields.Integer(readonly=True, help="1 is the agent's best suggestion for the line.")
+    move_line_ids = fields.Many2many(
+        "account.move.line",
+        "ai_cash_suggestion_move_line_rel",
+        "suggestion_id",
+        "move_line_id",
+        string="Open Items",
+        readonly=True,
+    )
+    invoice_ids = fields.Many2many(
+        "account.move", string="Invoices", compute="_compute_invoice_ids"
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    score = fields.Float(readonly=True, digits=(5, 4), help="Between 0 and 1.")
+    confidence = fields.Float(
+        string="Confidence (%)",
+        readonly=True,
+        aggregator="avg",
+        help="The agent's score as a percentage: how sure it is that this is the right match.",
+    )
+    kind = fields.Selection(KINDS, readonly=True, required=True)
+    explanation = fields.Text(readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_applied = fields.Monetary(
+        string="Applied", readonly=True, help="What the payment settles on the open items."
+    )
+    write_off_amount = fields.Monetary(
+        string="Discount / Write-Off", readonly=True, help="Early-payment discount granted."
+    )
+    unapplied_amount = fields.Monetary(
+        string="Left Over", readonly=True, help="What the payment pays beyond the open items."
+    )
+    allocation = fields.Json(
+        readonly=True,
+        help="The plan applied on acceptance: amount and open amount at matching time per item.",
+    )
+    ambiguous = fields.Boolean(
+        readonly=True, help="Another suggestion is just as likely: never applied automatically."
+    )
+    llm_assisted = fields.Boolean(
+        string="Reference Read by the LLM",
+        readonly=True,
+        help="A reference the language model read in the remittance text, checked against the "
+        "open items, supports this suggestion: a person confirms it.",
+    )
+    state = fields.Selection(STATES, default="proposed", required=True, readonly=True, index=True)
+    is_top = fields.Boolean(
+        string="Best Open Suggestion",
+        compute="_compute_is_top",
+        store=True,
+        index=True,
+        help="The best proposed suggestion of its bank transaction.",
+    )
+    alternative_count = fields.Integer(
+        string="Other Suggestions", compute="_compute_alternative_count"
+    )
+    auto_applied = fields.Boolean(readonly=True)
+    decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
+    decided_date = fields.Datetime(string="Decided On", readonly=True)
+
+    @api.depends("statement_line_id.partner_id", "statement_line_id.partner_name")
+    def _compute_line_partner_name(self):
+        for suggestion in self:
+            line = suggestion.statement_line_id
+            suggestion.line_partner_name = line.partner_id.display_name or line.partner_name
+
+    @api.depends("move_line_ids")
+    def _compute_invoice_ids(self):
+        for suggestion in self:
+            suggestion.invoice_ids = suggestion.move_line_ids.move_id
+
+    @api.depends("state", "rank", "statement_line_id.ai_cash_suggestion_ids.state")
+    def _compute_is_top(self):
+        best = {}
+        for suggestion in self.statement_line_id.ai_cash_suggestion_ids:
+            if suggestion.state == "proposed":
+                line_id = suggestion.statement_line_id.id
+                if line_id not in best or (suggestion.rank, suggestion.id) < best[line_id]:
+                    best[line_id] = (suggestion.rank, suggestion.id)
+        for suggestion in self:
+            top = best.get(suggestion.statement_line_id.id)
+            suggestion.is_top = bool(top) and top[1] == suggestion.id
+
+    def _compute_alternative_count(self):
+        counts = dict(
+            self._read_group(
+                [
+                    ("statement_line_id", "in", self.statement_line_id.ids),
+                    ("state", "=", "proposed"),
+                ],
+                ["statement_line_id"],
+                ["__count"],
+            )
+        )
+        for suggestion in self:
+            total = counts.get(suggestion.statement_line_id, 0)
+            suggestion.alternative_count = max(total - (suggestion.state == "proposed"), 0)
+
+    # ------------------------------------------------------------------
+    # Written by the system only
+    # ------------------------------------------------------------------
+    @api.model
+    def _system_create(self, vals_list):
+        # sudo: ai.cash.suggestion - suggestions are written by the agent, never by a user
+        return self.sudo().create(vals_list).with_env(self.env)
+
+    def _system_write(self, vals):
+        # sudo: ai.cash.suggestion - see _system_create
+        return self.sudo().write(vals)
+
+    def _system_unlink(self):
+        # sudo: ai.cash.suggestion - see _system_create
+        return self.sudo().unlink()
+
+    # ------------------------------------------------------------------
+    # Decisions (checked here, not only in the views)
+    # ------------------------------------------------------------------
+    def _check_decider(self):
+        """AI Invoicing reviewers who may reconcile these bank transactions in Odoo.
+
+        Odoo Community gives bank reconciliation to Accounting *Basic* and above (write access
+        on bank statement lines); a billing-only user cannot reconcile the bank in Odoo, so
+        cannot through the agent either. Company rules apply to both records.
+        """
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
+            raise AccessError(
+                self.env._("Only AI Invoicing reviewers accept or reject cash suggestions.")
+            )
+        self.check_access("read")
+        lines = self.statement_line_id
+        if not lines.has_access("write"):
+            raise AccessError(
+                self.env._(
+                    "You may not reconcile these bank transactions: it takes the Accounting "
+                    "'Basic' rights (or more) in their company."
+                )
+            )
+
+    def action_accept(self):
+        """Apply the suggestions: reconcile each transaction with its open items."""
+        self._check_decider()
+        agent = self.env["ai.invoice.agent.cash"]
+        if len(self) == 1:
+            agent._accept(self)
+            return True
+        done, failed = agent._accept_many(self)
+        return self._notify_outcome(done, failed)
+
+    def action_reject(self):
+        self._check_decider()
+        if any(suggestion.state != "proposed" for suggestion in self):
+            raise UserError(self.env._("Only proposed suggestions can be rejected."))
+        self.env["ai.invoice.agent.cash"]._reject(self)
+        return True
+
+    def action_other_suggestions(self):
+        """The other proposed suggestions of this transaction, to choose another one."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ai_invoicing.ai_cash_suggestion_action"
+        )
+        action.update(
+            {
+                "name": self.env._(
+                    "Suggestions for %(line)s", line=self.statement_line_id.display_name
+                ),
+                "domain": [
+                    ("statement_line_id", "=", self.statement_line_id.id),
+                    ("state", "=", "proposed"),
+                ],
+                "context": {"create": False},
+                "target": "current",
+            }
+        )
+        return action
+
+    @api.model
+    def action_run_now(self):
+        """Start the scheduled cash application now (in the background)."""
+        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
+            raise AccessError(self.env._("Only AI Invoicing reviewers start the cash application."))
+        # sudo: ir.cron - scheduled actions are admin configuration; reviewers may only ask
+        # the cash application run to start now
+        self.env.ref("ai_invoicing.ir_cron_ai_cash_application").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Cash application"),
+                "message": self.env._(
+                    "The new bank transactions are being matched; reload in a moment."
+                ),
+                "type": "info",
+                "sticky": False,
+            },
+        }
+
+    def action_open_log(self):
+        self.ensure_one()
+        return self.env["ai.invoice.log"]._ai_action_for([("id", "=", self.log_id.id)])
+
+    def _notify_outcome(self, done, failed):
+        message = self.env._("%(count)s transaction(s) reconciled.", count=len(done))
+        if failed:
+            message += " " + self.env._("Not applied: %(details)s", details="; ".join(failed[:10]))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Cash application"),
+                "message": message,
+                "type": "warning" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
