@@ -185,8 +185,10 @@ def build(env, args, rng):
             vals["partner_name"] = invoice.partner_id.name.upper()
             vals["payment_ref"] = "payment"
         elif scenario == "typo":
+            # one digit dropped: swapping two digits of a sequential number mostly gives the
+            # number of another open invoice, which no engine can tell from a typo
             name = invoice.name
-            vals["payment_ref"] = name[:-2] + name[-1] + name[-2]
+            vals["payment_ref"] = name[:-3] + name[-2:]
         elif scenario == "combination":
             others = [
                 i for i in by_partner[invoice.partner_id.id] if i.id not in used and i != invoice
