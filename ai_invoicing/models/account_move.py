@@ -115,7 +115,9 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         if self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE:
             for vals in vals_list:
-                if AI_REVIEW_FIELDS & set(vals):
+                # defaults pass (a bank statement line creates its entry through _inherits
+                # with every default); a review state or finding of one's own does not
+                if any(vals[f] and vals[f] != "none" for f in AI_REVIEW_FIELDS & set(vals)):
                     raise AccessError(self._ai_review_write_refused())
         return super().create(vals_list)
 

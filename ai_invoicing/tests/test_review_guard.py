@@ -79,6 +79,18 @@ class TestReviewGuard(AiInvoicingCommon):
         self.assertEqual(invoice.ai_review_state, "pending")
         self.assertFalse(self._review_logs(invoice))
 
+    def test_defaults_pass_a_forged_review_state_does_not(self):
+        """Odoo creates entries with every default (a bank statement line through _inherits)."""
+        journal = self.company_data["default_journal_bank"]
+        line = self.env["account.bank.statement.line"].create(
+            {"journal_id": journal.id, "amount": 100.0, "payment_ref": "Guard test"}
+        )
+        self.assertEqual(line.move_id.ai_review_state, "none")
+        Move = self.env["account.move"].with_user(self.invoicing)
+        Move.create({"move_type": "out_invoice", "ai_review_state": "none"})
+        with self.assertRaises(AccessError):
+            Move.create({"move_type": "out_invoice", "ai_check_findings": [{"code": "x"}]})
+
     def test_posting_a_pending_draft_is_refused_for_everyone(self):
         invoice = self._pending_invoice()
         for user in (self.invoicing, self.ai_user, self.reviewer, self.manager):
