@@ -144,11 +144,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         # one write; no line changes, so no balance check is needed
         invoice.with_context(check_move_validity=False)._ai_write(vals)
         routing = self._route(invoice, narrative.flags, findings)
-        review = routing["review_required"]
-        decision = self._post_or_hold(invoice, routing)
-        if decision == "held_for_review" and not review:  # automatic posting failed
-            review = True
-            routing["reasons"] = [invoice.sudo().ai_review_reason]
+        decision, review = self._settle(invoice, routing)
         result = self._done(
             log,
             {
@@ -336,6 +332,19 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             ],
             limit=1,
         )
+
+    @api.model
+    def _settle(self, invoice, routing):
+        """Post, hold or leave the draft; return (decision, whether it waits for review).
+
+        A failed automatic posting holds the draft too: ``routing`` then names that reason.
+        """
+        review = routing["review_required"]
+        decision = self._post_or_hold(invoice, routing)
+        if decision == "held_for_review" and not review:  # automatic posting failed
+            review = True
+            routing["reasons"] = [invoice.sudo().ai_review_reason]
+        return decision, review
 
     @api.model
     def _post_or_hold(self, invoice, routing):

@@ -357,11 +357,7 @@ class AiInvoiceAgentProject(models.AbstractModel):
             routing["review_required"] = True
             routing["reasons"].append(pm_reason)
             routing["codes"].append(REASON_PROJECT_MANAGER)
-        review = routing["review_required"]
-        decision = draft._post_or_hold(invoice, routing)
-        if decision == "held_for_review" and not review:  # automatic posting failed
-            review = True
-            routing["reasons"] = [invoice.sudo().ai_review_reason]
+        decision, review = draft._settle(invoice, routing)
         result = self._done(
             log,
             {
