@@ -5,6 +5,8 @@ from odoo.tests import Form, new_test_user
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from .fake_llm_server import FakeOpenAIServer
+
 
 class AiInvoicingCommon(AccountTestInvoicingCommon):
     """Real company, chart of accounts, warehouse, stock and users."""
@@ -142,3 +144,20 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
         model = self.env["ai.invoice.agent"]._agent_models()[agent]
         vals = dict(model._prepare_log_vals(record, trigger), agent=agent)
         return self.Log._system_create([vals]).with_user(self.agent)
+
+    def _start_fake_llm(self, max_retries=1):
+        """Point the company at a loopback OpenAI-compatible server (real openai client)."""
+        server = FakeOpenAIServer()
+        server.__enter__()
+        self.addCleanup(server.__exit__, None, None, None)
+        self.company.write(
+            {
+                "ai_llm_enabled": True,
+                "ai_llm_base_url": server.base_url,
+                "ai_llm_model": "fake-model",
+                "ai_llm_timeout": 1.0,
+                "ai_llm_max_retries": max_retries,
+            }
+        )
+        self.company.sudo().ai_llm_api_key = "sk-test-SECRET"
+        return server

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AiInvoicingCommon
-from .fake_llm_server import FakeOpenAIServer, completion, error
+from .fake_llm_server import completion, error
 
 BE_STRUCTURED = "+++123/4567/89002+++"  # 1234567890 mod 97 = 2
 IBAN_B = "BE71 0961 2345 6769"
@@ -765,19 +765,7 @@ class TestCashLlm(CashCommon):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeOpenAIServer()
-        self.server.__enter__()
-        self.addCleanup(self.server.__exit__, None, None, None)
-        self.company.write(
-            {
-                "ai_llm_enabled": True,
-                "ai_llm_base_url": self.server.base_url,
-                "ai_llm_model": "fake-model",
-                "ai_llm_timeout": 1.0,
-                "ai_llm_max_retries": 0,
-            }
-        )
-        self.company.sudo().ai_llm_api_key = "sk-test-SECRET"
+        self.server = self._start_fake_llm(max_retries=0)
         self.invoice = self._invoice(512.0)
         self.other = self._invoice(300.0)
 

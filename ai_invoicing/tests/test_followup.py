@@ -11,7 +11,7 @@ from odoo.tests.common import freeze_time
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import AiInvoicingCommon
-from .fake_llm_server import FakeOpenAIServer, completion
+from .fake_llm_server import completion
 
 
 class FollowupCommon(AiInvoicingCommon):
@@ -619,19 +619,7 @@ class TestFollowupLlm(FollowupCommon):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeOpenAIServer()
-        self.server.__enter__()
-        self.addCleanup(self.server.__exit__, None, None, None)
-        self.company.write(
-            {
-                "ai_llm_enabled": True,
-                "ai_llm_base_url": self.server.base_url,
-                "ai_llm_model": "fake-model",
-                "ai_llm_timeout": 1.0,
-                "ai_llm_max_retries": 0,
-            }
-        )
-        self.company.sudo().ai_llm_api_key = "sk-test-SECRET"
+        self.server = self._start_fake_llm(max_retries=0)
         self.invoice = self._invoice(8, 1500.0)
 
     def _answer(self, body, subject="Payment reminder"):

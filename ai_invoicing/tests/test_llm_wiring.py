@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import AiInvoicingCommon
-from .fake_llm_server import FakeOpenAIServer, completion, error, slow
+from .fake_llm_server import completion, error, slow
 
 
 def narrative(note="Thank you for your order.", rationale="Delivered goods invoiced.", flags=()):
@@ -25,19 +25,7 @@ class TestLlmWiring(AiInvoicingCommon):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeOpenAIServer()
-        self.server.__enter__()
-        self.addCleanup(self.server.__exit__, None, None, None)
-        self.company.write(
-            {
-                "ai_llm_enabled": True,
-                "ai_llm_base_url": self.server.base_url,
-                "ai_llm_model": "fake-model",
-                "ai_llm_timeout": 1.0,
-                "ai_llm_max_retries": 1,
-            }
-        )
-        self.company.sudo().ai_llm_api_key = "sk-test-SECRET"
+        self.server = self._start_fake_llm(max_retries=1)
 
     def _run(self, **order_values):
         order = self._order([(self.product_deliv, 3)], **order_values)

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.ai_invoicing.tests.fake_llm_server import FakeOpenAIServer, completion, error
+from odoo.addons.ai_invoicing.tests.fake_llm_server import completion, error
 
 from .common import AiProjectCommon
 
@@ -22,19 +22,7 @@ class TestProjectLlmDescriptions(AiProjectCommon):
 
     def setUp(self):
         super().setUp()
-        self.server = FakeOpenAIServer()
-        self.server.__enter__()
-        self.addCleanup(self.server.__exit__, None, None, None)
-        self.company.write(
-            {
-                "ai_llm_enabled": True,
-                "ai_llm_base_url": self.server.base_url,
-                "ai_llm_model": "fake-model",
-                "ai_llm_timeout": 1.0,
-                "ai_llm_max_retries": 0,
-            }
-        )
-        self.company.sudo().ai_llm_api_key = "sk-test-SECRET"
+        self.server = self._start_fake_llm(max_retries=0)
         self.order, self.project = self._project_order([(self.product_time, 40)])
         self.project.ai_invoice_period = "weekly"
         self.task = self._task(self.order)
