@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from ..services import checks
@@ -204,27 +205,50 @@ class AccountMoveAiChecks(models.AbstractModel):
         """``{(company id, customer id): [(move id, amount, currency code)]}``.
 
         The latest posted customer invoices of every customer of the batch (at most
-        ``HISTORY_SIZE`` + 1 each, newest first; amounts in company currency), in one search.
+        ``HISTORY_SIZE`` + 1 each, newest first; amounts in company currency), in one
+        query: a lateral join takes each customer's newest rows from the
+        ``(commercial_partner_id, date)`` index, so a customer with thousands of posted
+        invoices costs what one with a hundred does.
         """
-        if not moves:
+        pairs = {(move.company_id.id, move.commercial_partner_id.id) for move in moves}
+        if not pairs:
             return {}
-        posted = self.env["account.move"].search_fetch(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("company_id", "in", moves.company_id.ids),
-                ("commercial_partner_id", "in", moves.commercial_partner_id.ids),
-            ],
-            ["company_id", "commercial_partner_id", "currency_id", "amount_total_signed"],
-            order="date desc, id desc",
+        Move = self.env["account.move"]
+        Move.flush_model(
+            ["move_type", "state", "company_id", "commercial_partner_id", "date", "currency_id"]
+            + ["amount_total_signed"]
+        )
+        companies, partners = zip(*sorted(pairs), strict=True)
+        # the customers and companies come from the checked moves, which the agent may read;
+        # only amounts and currencies of their own posted invoices are read
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT pair.company_id, pair.partner_id, move.id,
+                       ABS(move.amount_total_signed), currency.name
+                  FROM unnest(%(companies)s::int[], %(partners)s::int[])
+                       AS pair(company_id, partner_id)
+                  CROSS JOIN LATERAL (
+                        SELECT id, date, amount_total_signed, currency_id
+                          FROM account_move
+                         WHERE move_type = 'out_invoice'
+                           AND state = 'posted'
+                           AND company_id = pair.company_id
+                           AND commercial_partner_id = pair.partner_id
+                      ORDER BY date DESC, id DESC
+                         LIMIT %(limit)s
+                  ) AS move
+                  JOIN res_currency AS currency ON currency.id = move.currency_id
+                 ORDER BY pair.company_id, pair.partner_id, move.date DESC, move.id DESC
+                """,
+                companies=list(companies),
+                partners=list(partners),
+                limit=HISTORY_SIZE + 1,  # one more: the checked move may be among them
+            )
         )
         history = defaultdict(list)
-        for invoice in posted:
-            rows = history[invoice.company_id.id, invoice.commercial_partner_id.id]
-            if len(rows) <= HISTORY_SIZE:  # one more: the checked move may be among them
-                rows.append(
-                    (invoice.id, abs(invoice.amount_total_signed), invoice.currency_id.name)
-                )
+        for company_id, partner_id, move_id, amount, currency in rows:
+            history[company_id, partner_id].append((move_id, float(amount or 0.0), currency))
         return history
 
     @api.model

@@ -130,6 +130,9 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     @api.model
     def _finalize(self, log, invoice):
         """Check, narrate, route and log one freshly drafted invoice."""
+        blocker = self._blocker_draft(invoice)
+        if blocker:
+            raise UserError(blocker)
         source_key = f"picking:{log.picking_id.id}" if log.picking_id else None
         findings = self.env["account.move.ai.checks"]._run(invoice, source_key)
         narrative = self._narrate(log, invoice)
@@ -175,7 +178,6 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             self._blocker_state,
             self._blocker_partner,
             self._blocker_currency_rate,
-            self._blocker_income_accounts,
         ):
             reason = blocker(order)
             if reason:
@@ -240,11 +242,26 @@ class AiInvoiceAgentDraft(models.AbstractModel):
 
     @api.model
     def _blocker_income_accounts(self, order):
+        """Before drafting (the project agent): the products left to invoice."""
         lines = order.order_line.filtered(
             lambda line: not line.display_type and line.qty_to_invoice and line.product_id
         )
-        fpos = order.fiscal_position_id
-        missing = lines.product_id.filtered(
+        return self._blocker_products_income(lines.product_id, order.fiscal_position_id)
+
+    @api.model
+    def _blocker_draft(self, invoice):
+        """On the fresh draft, inside the job's savepoint: a reason rolls the draft back.
+
+        Odoo's engine would book a product without an income account on the journal's
+        default account; we refuse it. Checked after the engine, the product accounts
+        are already read (no query of ours), where a check before it read them twice.
+        """
+        lines = invoice._ai_product_lines()
+        return self._blocker_products_income(lines.product_id, invoice.fiscal_position_id)
+
+    @api.model
+    def _blocker_products_income(self, products, fpos):
+        missing = products.filtered(
             lambda product: (
                 not product.product_tmpl_id.get_product_accounts(fiscal_pos=fpos)["income"]
             )
@@ -398,6 +415,11 @@ class AiInvoiceAgentDraft(models.AbstractModel):
 
     @api.model
     def _post_chatter(self, log, invoice):
+        """One note on the order; on the invoice only when it waits for a reviewer.
+
+        On the invoice, Odoo's engine already notes the order it comes from (authored by
+        the agent) and the log is one click away (AI Logs).
+        """
         self._chatter(
             log.sale_order_id,
             self.env._(
@@ -407,14 +429,12 @@ class AiInvoiceAgentDraft(models.AbstractModel):
                 user=log.user_id.name or "",
             ),
         )
-        self._chatter(
-            invoice,
-            self.env._(
-                "Drafted by the AI agent from %(document)s (%(log)s). %(outcome)s",
-                document=(log.picking_id or log.sale_order_id)._get_html_link(),
-                log=log._get_html_link(),
-                outcome=log.review_reason
-                and self.env._("Held for review: %(reason)s", reason=log.review_reason)
-                or "",
-            ),
-        )
+        if log.review_reason:
+            self._chatter(
+                invoice,
+                self.env._(
+                    "Drafted by the AI agent (%(log)s) and held for review: %(reason)s",
+                    log=log._get_html_link(),
+                    reason=log.review_reason,
+                ),
+            )

@@ -286,11 +286,15 @@ class AiInvoiceLog(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                # sudo: ir.sequence - log numbers are drawn for the system
-                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("ai.invoice.log") or "/"
-        return super().create(vals_list)
+        logs = super().create(vals_list)
+        # Numbered by their id, not by an ir.sequence (three queries per log, a row lock
+        # and the user's time zone): the name is written in the same UPDATE as the
+        # stored measures, when the new logs are flushed.
+        year = self.env.cr.now().year
+        for log in logs:
+            if log.name == "/":
+                log.name = f"AIL/{year}/{log.id:05d}"
+        return logs
 
     # ------------------------------------------------------------------
     # Written by the system only: no user may create, edit or delete a log
@@ -303,8 +307,13 @@ class AiInvoiceLog(models.Model):
         agent = self.env["ai.invoice.agent"]._agent_user()
         # sudo: ai.invoice.log - the audit trail is written by the agents and the
         # review actions (created by the agent user), never directly by a user; no
-        # "created" message: the log itself is the record of what happened
-        Log = self.with_user(agent).sudo().with_context(mail_create_nolog=True)
+        # "created" message (the log itself is the record of what happened) and no
+        # follower: whoever comments on a log follows it from then on
+        Log = (
+            self.with_user(agent)
+            .sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        )
         return Log.create(vals_list).with_env(self.env)
 
     def _system_write(self, vals):

@@ -39,6 +39,19 @@ class StockPicking(models.Model):
         positive = (operator == "=") == value
         return Domain(WAITING_DOMAIN) if positive else ~Domain(WAITING_DOMAIN)
 
+    def _ai_delivered_to_invoice(self):
+        """Whether this validated delivery brought something to invoice: a product invoiced
+        on delivered quantities left with it. Read from its own moves; the order's
+        ``invoice_status`` would recompute and flush the order lines in the middle of
+        the validation (and an order invoiced ahead is found covered by the job)."""
+        self.ensure_one()
+        return any(
+            move.state == "done"
+            and move.quantity
+            and move.sale_line_id.product_id.invoice_policy == "delivery"
+            for move in self.move_ids
+        )
+
     def _action_done(self):
         res = super()._action_done()
         # Nothing slow here: the invoice is drafted in a queue job, by the customer's mode.
@@ -49,15 +62,19 @@ class StockPicking(models.Model):
                 and p.sale_id
                 and p.company_id.ai_invoicing_enabled
                 and p.company_id.ai_trigger_on_delivery
-                and p.sale_id.invoice_status == "to invoice"
             )
         )
         by_mode = pickings.grouped(lambda p: p.sale_id.partner_id._ai_invoicing_mode(p.company_id))
         agent = self.env["ai.invoice.agent.draft"]
-        agent._enqueue(by_mode.get("per_delivery", self.browse()), "picking_done")
+        per_delivery = by_mode.get("per_delivery", self.browse())
+        to_invoice = per_delivery.filtered(lambda p: p._ai_delivered_to_invoice())
+        agent._enqueue(to_invoice, "picking_done")
         # per order: one invoice once everything of the order is delivered
         delivered = by_mode.get("per_order", self.browse()).sale_id.filtered(
-            lambda o: all(p.state in ("done", "cancel") for p in o.picking_ids)
+            lambda o: (
+                all(p.state in ("done", "cancel") for p in o.picking_ids)
+                and o.invoice_status == "to invoice"
+            )
         )
         agent._enqueue(delivered, "order_delivered")
         # per period: the deliveries wait for the scheduled run (ai.invoice.agent.billing)

@@ -302,7 +302,8 @@ class AiInvoiceAgentProject(models.AbstractModel):
     @api.model
     def _raise_blocker(self, order):
         """The drafting agent's plain reasons not to invoice an order."""
-        blocker = self.env["ai.invoice.agent.draft"]._blocker(order)
+        draft = self.env["ai.invoice.agent.draft"]
+        blocker = draft._blocker(order) or draft._blocker_income_accounts(order)
         if blocker:
             raise UserError(blocker)
 
