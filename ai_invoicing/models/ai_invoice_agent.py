@@ -132,25 +132,37 @@ class AiInvoiceAgent(models.AbstractModel):
             return f"{log.name} already processed ({log.state})"
         agent = self.with_company(log.company_id)  # whoever calls, work in the log's company
         log = log.with_env(agent.env)
+        return agent._attempt(log, agent._run, log)[1]
+
+    @api.model
+    def _attempt(self, log, func, *args):
+        """Run ``func(*args)`` for ``log`` in its own savepoint.
+
+        Return ``(True, result)``, or ``(False, reason)`` once a business failure or an
+        unexpected error has rolled the savepoint back and failed ``log`` alone (the
+        job's own run, and each invoice of a batch the job handles).
+        """
         try:
             # one savepoint: a business failure leaves nothing half-made behind
-            with agent.env.cr.savepoint():
-                return agent._run(log)
+            with self.env.cr.savepoint():
+                return True, func(*args)
         except (RetryableJobError, OperationalError):
             raise  # lock contention, serialization: queue_job retries with its pattern
-        except (UserError, ValidationError) as exc:
-            return agent._fail(log, exc.args[0] if exc.args else str(exc))
         except Exception as exc:  # noqa: BLE001 - an unexpected error must still reach a person
-            _logger.exception("AI invoicing %s: unexpected error", log.name)
-            return agent._fail(
-                log,
-                self.env._(
-                    "Unexpected error (%(type)s: %(error)s). Nothing was created; the details are "
-                    "in the server log. Press Retry on the AI log once it is fixed.",
-                    type=type(exc).__name__,
-                    error=exc,
-                ),
-            )
+            return False, self._fail(log, self._failure_reason(log, exc))
+
+    @api.model
+    def _failure_reason(self, log, exc):
+        """What a person reads on the failed log for ``exc``."""
+        if isinstance(exc, UserError | ValidationError):
+            return exc.args[0] if exc.args else str(exc)
+        _logger.exception("AI invoicing %s: unexpected error", log.name)
+        return self.env._(
+            "Unexpected error (%(type)s: %(error)s). Nothing was created; the details are "
+            "in the server log. Press Retry on the AI log once it is fixed.",
+            type=type(exc).__name__,
+            error=exc,
+        )
 
     @api.model
     def _run(self, log):

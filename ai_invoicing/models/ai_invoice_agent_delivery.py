@@ -1,16 +1,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import logging
+from collections import defaultdict
+
 from markupsafe import Markup
+from psycopg2 import OperationalError
+from psycopg2.errors import SerializationFailure
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.prompts import EMAIL_BODY
 from ..services.templates import fallback_email_body
 
+_logger = logging.getLogger(__name__)
+
 
 class AiInvoiceAgentDelivery(models.AbstractModel):
     """Sends a posted AI invoice once, by the customer's channel, with the
-    delivery slips and a secure payment link."""
+    delivery slips and a secure payment link. Invoices waiting to be sent
+    together go out together: one call of Odoo's send per channel, one log each."""
 
     _name = "ai.invoice.agent.delivery"
     _inherit = "ai.invoice.agent"
@@ -50,9 +61,9 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     @api.model
     def _run(self, log):
         move = log.move_id
-        self._lock_or_retry(
-            move, self.env._("Invoice %(move)s is being sent by another job.", move=move.name)
-        )
+        busy = self.env._("Invoice %(move)s is being sent by another job.", move=move.name)
+        self._lock_or_retry(log, busy)  # no other job claims this log meanwhile
+        self._lock_or_retry(move, busy)
         if move.is_move_sent or log._already_sent():
             return self._skip(
                 log,
@@ -64,24 +75,156 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             raise UserError(
                 self.env._("%(move)s is not posted, so it is not sent.", move=move.display_name)
             )
+        return self._send_batch(log | self._claim_batch_mates(log))[log.id]
+
+    @api.model
+    def _claim_batch_mates(self, log):
+        """The other queued delivery logs of the company this job sends with ``log``.
+
+        Oldest first, up to the company's batch size with ``log``: posted invoices not
+        sent yet whose log and invoice rows this job can lock at once (SKIP LOCKED: a
+        log or invoice another job holds stays with that job, nothing waits). Their own
+        jobs then find them processed.
+        """
+        Log = self.env["ai.invoice.log"]
+        limit = log.company_id.ai_batch_size - 1
+        if limit < 1:
+            return Log
+        candidates = Log.search(
+            [
+                ("agent", "=", self._agent),
+                ("state", "=", "queued"),
+                ("company_id", "=", log.company_id.id),
+                ("id", "!=", log.id),
+                ("move_id", "!=", False),
+                ("move_id", "!=", log.move_id.id),
+                ("move_id.state", "=", "posted"),
+                ("move_id.is_move_sent", "=", False),
+            ],
+            order="id",
+            limit=limit,
+        )
+        if not candidates:
+            return Log
+        # sudo: ai.invoice.log - a twin log may already have sent the invoice (see _already_sent)
+        sent = Log.sudo().search_fetch(
+            [
+                ("agent", "=", self._agent),
+                ("decision", "=", "sent"),
+                ("move_id", "in", candidates.move_id.ids),
+            ],
+            ["move_id"],
+        )
+        candidates = candidates.filtered(lambda mate: mate.move_id not in sent.move_id)
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                locked = candidates.try_lock_for_update()
+                locked_moves = locked.move_id.try_lock_for_update()
+        except SerializationFailure:
+            # a candidate changed since this job's snapshot (another job sent it): alone
+            return Log
+        mate_ids, seen, lockable = [], set(log.move_id.ids), set(locked_moves.ids)
+        for mate in locked:
+            if mate.move_id.id in lockable and mate.move_id.id not in seen:
+                seen.add(mate.move_id.id)  # a twin log of the same invoice stays queued
+                mate_ids.append(mate.id)
+        return Log.browse(mate_ids)
+
+    @api.model
+    def _send_batch(self, logs):
+        """Send the (locked, posted, unsent) invoices of ``logs``; ``{log id: result}``.
+
+        Each invoice is prepared on its own (delivery slips, portal token, e-mail
+        opening); then Odoo's own send runs once per channel for all of them, as its
+        batch send does. Each log gets its own outcome: one bad invoice fails alone.
+        """
+        results, groups = {}, defaultdict(list)
+        for log in logs:
+            ok, result = self._attempt(log, self._prepare_delivery, log)
+            if ok:
+                groups[result["channel"]].append((log, result))
+            else:
+                results[log.id] = result
+        for channel, items in groups.items():
+            results.update(self._send_group(channel, items))
+        return results
+
+    @api.model
+    def _prepare_delivery(self, log):
+        """What one invoice needs before Odoo sends it; a blocker raises for its log."""
+        move = log.move_id
         channel = move.partner_id._ai_effective_channel(move.company_id)
         slips = self._attach_delivery_slips(move)
         move._portal_ensure_token()
-        sender = getattr(self, f"_send_{channel}", self._send_by_odoo)
-        outcome = sender(move, channel)
+        prepare = getattr(self, f"_prepare_send_{channel}", self._prepare_send_by_odoo)
+        return dict(prepare(move, channel), channel=channel, slips=slips)
+
+    @api.model
+    def _send_group(self, channel, items):
+        """One call of Odoo's send for the invoices ``items`` (``[(log, prepared)]``)
+        of one channel; ``{log id: result}``.
+
+        Alone, an invoice behaves as Odoo's single send (its error raises); together,
+        as its batch send: Odoo notes each error on its invoice and sends the others.
+        A call that still raises for all of them is repeated invoice by invoice.
+        """
+        moves = self.env["account.move"].union(*(log.move_id for log, _prepared in items))
+        errors = {}  # filled by account.move.send._hook_if_errors
+        sender = self.env["account.move.send"].with_context(
+            ai_send_errors=errors,
+            ai_mail_openings={
+                log.move_id.id: prepared["mail_opening"]
+                for log, prepared in items
+                if prepared.get("mail_opening")
+            },
+        )
+        try:
+            with self.env.cr.savepoint():
+                sender._generate_and_send_invoices(
+                    moves,
+                    sending_methods={channel},
+                    allow_raising=len(items) == 1,
+                    allow_fallback_pdf=False,
+                )
+        except (RetryableJobError, OperationalError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - each invoice must get its own outcome
+            if len(items) > 1:
+                _logger.info("AI delivery: Odoo's send failed for %s (%s); one by one", moves, exc)
+                results = {}
+                for item in items:
+                    results.update(self._send_group(channel, [item]))
+                return results
+            log = items[0][0]
+            return {log.id: self._fail(log, self._failure_reason(log, exc))}
+        return {
+            log.id: self._attempt(
+                log, self._finish_delivery, log, prepared, errors.get(log.move_id.id)
+            )[1]
+            for log, prepared in items
+        }
+
+    @api.model
+    def _finish_delivery(self, log, prepared, error):
+        """The log of one invoice once Odoo's send ran: sent, or Odoo's ``error``."""
+        move = log.move_id
+        if error:
+            raise UserError(error)
+        channel = prepared["channel"]
+        getattr(self, f"_after_send_{channel}", self._after_send_by_odoo)(move, prepared)
         return self._done(
             log,
             {
                 "decision": "sent",
-                "rationale": outcome["rationale"],
+                "rationale": prepared["rationale"],
                 "source_data": {
                     "channel": channel,
-                    "recipients": outcome.get("recipients", []),
-                    "attachments": (move.invoice_pdf_report_id | slips).mapped("name"),
+                    "recipients": prepared.get("recipients", []),
+                    "attachments": (move.invoice_pdf_report_id | prepared["slips"]).mapped("name"),
                     "portal_url": move.get_portal_url(),
                 },
-                "flags": outcome.get("flags", []),
-                **outcome.get("llm_vals", {}),
+                "flags": prepared.get("flags", []),
+                **prepared.get("llm_vals", {}),
             },
         )
 
@@ -123,14 +266,12 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         return attachment
 
     # ------------------------------------------------------------------
-    # Channels: each returns the log values of what was done
+    # Channels: _prepare_send_<channel> checks one invoice and returns the values
+    # of its log (a blocker raises); _after_send_<channel> follows Odoo's send.
     # ------------------------------------------------------------------
     @api.model
-    def _send_by_odoo(self, move, channel):
+    def _prepare_send_by_odoo(self, move, channel):
         """Any other method Odoo knows for this customer: its own send path."""
-        self.env["account.move.send"]._generate_and_send_invoices(
-            move, sending_methods={channel}, allow_fallback_pdf=False
-        )
         return {
             "rationale": self.env._(
                 "Sent by Odoo's '%(method)s' method, the customer's invoice sending preference.",
@@ -143,10 +284,13 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _send_email(self, move, channel):
-        sender = self.env["account.move.send"]
-        settings = sender._get_default_sending_settings(move, sending_methods={"email"})
-        if not settings.get("mail_partner_ids"):
+    def _after_send_by_odoo(self, move, prepared):
+        return
+
+    @api.model
+    def _prepare_send_email(self, move, channel):
+        recipients = self._mail_recipients(move)
+        if not recipients:
             raise UserError(
                 self.env._(
                     "%(partner)s has no e-mail address: add one, or set its Invoice sending "
@@ -156,19 +300,6 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             )
         link = move._ai_payment_link()
         intro = self._email_intro(move, link)
-        opening = Markup("<p>%s</p><p>%s <a href='%s'>%s</a></p>") % (
-            intro.data.body,
-            self.env._("Pay online securely:"),
-            link,
-            link,
-        )
-        sender._generate_and_send_invoices(
-            move,
-            sending_methods={"email"},
-            mail_body=opening + (settings.get("mail_body") or ""),
-            allow_fallback_pdf=False,
-        )
-        recipients = self.env["res.partner"].browse(settings["mail_partner_ids"])
         return {
             "rationale": self.env._(
                 "Sent by e-mail to %(to)s with the invoice, %(slips)s delivery slip(s) and a "
@@ -179,7 +310,18 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             "recipients": recipients.mapped("email"),
             "flags": [flag.model_dump() for flag in intro.flags],
             "llm_vals": intro.log_vals(),
+            # put before Odoo's own body by account.move.send._get_default_mail_body
+            "mail_opening": Markup("<p>%s</p><p>%s <a href='%s'>%s</a></p>")
+            % (intro.data.body, self.env._("Pay online securely:"), link, link),
         }
+
+    @api.model
+    def _mail_recipients(self, move):
+        """Whom Odoo's send e-mails ``move`` to: its default recipients with an address."""
+        sender = self.env["account.move.send"]
+        mail_template = sender._get_default_mail_template_id(move)
+        mail_lang = sender._get_default_mail_lang(move, mail_template)
+        return sender._get_default_mail_partner_ids(move, mail_template, mail_lang)
 
     @api.model
     def _email_intro(self, move, link):
@@ -202,8 +344,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         )
 
     @api.model
-    def _send_portal(self, move, channel):
-        self._send_by_odoo(move, channel)  # the PDF, no e-mail; Odoo marks it sent
+    def _prepare_send_portal(self, move, channel):
+        # the PDF, no e-mail; Odoo marks it sent
         return {
             "rationale": self.env._(
                 "Portal only: no e-mail sent; the customer finds the invoice and pays it on the "
@@ -213,13 +355,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _send_manual(self, move, channel):
-        self._send_by_odoo(move, channel)  # Odoo's manual method: the PDF, sent by a person
-        move.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=self.env._("Send this invoice by hand"),
-            user_id=move.company_id._ai_responsible_user(move).id,
-        )
+    def _prepare_send_manual(self, move, channel):
+        # Odoo's manual method: the PDF, sent by a person
         return {
             "rationale": self.env._(
                 "The customer's invoice sending preference is manual: the PDF is ready and an "
@@ -228,9 +365,16 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _send_peppol(self, move, channel):
-        sender = self.env["account.move.send"]
-        if not sender._is_applicable_to_move("peppol", move):
+    def _after_send_manual(self, move, prepared):
+        move.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Send this invoice by hand"),
+            user_id=move.company_id._ai_responsible_user(move).id,
+        )
+
+    @api.model
+    def _prepare_send_peppol(self, move, channel):
+        if not self.env["account.move.send"]._is_applicable_to_move("peppol", move):
             raise UserError(
                 self.env._(
                     "%(move)s cannot go on Peppol: the company must be registered on Peppol and "
@@ -241,9 +385,16 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                     partner=move.commercial_partner_id.display_name,
                 )
             )
-        sender._generate_and_send_invoices(
-            move, sending_methods={"peppol"}, allow_raising=True, allow_fallback_pdf=False
-        )
+        return {
+            "rationale": self.env._(
+                "Sent on the Peppol network (%(format)s) to %(endpoint)s.",
+                format=move.commercial_partner_id.invoice_edi_format or "UBL",
+                endpoint=move.commercial_partner_id.peppol_endpoint or "",
+            )
+        }
+
+    @api.model
+    def _after_send_peppol(self, move, prepared):
         if move.peppol_move_state == "error":
             raise UserError(
                 self.env._(
@@ -252,10 +403,3 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                     move=move.display_name,
                 )
             )
-        return {
-            "rationale": self.env._(
-                "Sent on the Peppol network (%(format)s) to %(endpoint)s.",
-                format=move.commercial_partner_id.invoice_edi_format or "UBL",
-                endpoint=move.commercial_partner_id.peppol_endpoint or "",
-            )
-        }

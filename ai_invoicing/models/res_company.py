@@ -72,7 +72,8 @@ class ResCompany(models.Model):
     ai_batch_size = fields.Integer(
         string="Batch Size (orders per job)",
         default=50,
-        help="Scheduled and manual runs draft this many orders per queue job.",
+        help="Scheduled and manual runs draft this many orders per queue job; a delivery "
+        "job sends up to this many posted invoices together.",
     )
     ai_review_threshold = fields.Monetary(
         string="Review Threshold",

@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
+from unittest.mock import patch
 
+from psycopg2.errors import SerializationFailure
+
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -249,3 +253,302 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         )
         self.assertTrue(log.llm_fallback)
         self.assertTrue(log.llm_error)
+
+
+@tagged("post_install", "-at_install")
+class TestBatchDelivery(AiInvoicingCommon):
+    """Invoices posted together are sent together: one call of Odoo's send per
+    channel, as its own batch send does, and still one log, one outcome each."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"ai_auto_post": True, "ai_auto_send": True})
+
+    def _customer(self, name, **vals):
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "country_id": self.country_be.id,
+                "email": f"ap@{name.lower().replace(' ', '-')}.example.com",
+                **vals,
+            }
+        )
+
+    def _post_many(self, partners):
+        """Deliver, draft and auto-post one order per partner; return (invoices, logs,
+        trap) with one delivery log and one delivery job queued per invoice."""
+        orders = [
+            self._order([(self.product_deliv, 1 + index)], partner=partner)
+            for index, partner in enumerate(partners)
+        ]
+        trap_cm = trap_jobs()
+        trap = trap_cm.__enter__()
+        self.addCleanup(trap_cm.__exit__, None, None, None)
+        for order in orders:
+            self._deliver(order.picking_ids)
+        trap.perform_enqueued_jobs()  # the drafting jobs, which post
+        invoices = self.env["account.move"].union(*(order.invoice_ids for order in orders))
+        self.assertEqual(invoices.mapped("state"), ["posted"] * len(partners))
+        logs = self.Log.union(
+            *(
+                invoice.ai_log_ids.filtered(lambda log: log.agent == "delivery")
+                for invoice in invoices
+            )
+        )
+        self.assertEqual(logs.mapped("state"), ["queued"] * len(partners))
+        trap.assert_jobs_count(len(partners), only=self._job_function(logs[:1]))
+        return invoices, logs, trap
+
+    def _count_sends(self):
+        """Record each call of Odoo's send: [(moves, sending methods)]."""
+        Send = type(self.env["account.move.send"])
+        original = Send._generate_and_send_invoices
+        calls = []
+
+        def record(send, moves, **kwargs):
+            calls.append((moves, kwargs.get("sending_methods")))
+            return original(send, moves, **kwargs)
+
+        patcher = patch.object(
+            Send, "_generate_and_send_invoices", autospec=True, side_effect=record
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        return calls
+
+    def _perform(self, trap):
+        """Perform the queued jobs; return their results in queue order."""
+        jobs = list(trap.enqueued_jobs)
+        trap.perform_enqueued_jobs()
+        return [job.result for job in jobs]
+
+    def _mails(self, invoice):
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "account.move"), ("res_id", "=", invoice.id)]
+        )
+        return mails.filtered(lambda mail: mail.message_type == "comment")
+
+    def test_posted_together_sent_by_one_odoo_call(self):
+        partners = [self._customer(f"Customer {index}") for index in range(4)]
+        invoices, logs, trap = self._post_many(partners)
+        calls = self._count_sends()
+        results = self._perform(trap)
+        self.assertEqual(len(calls), 1, "one call of Odoo's send for the batch")
+        self.assertEqual(calls[0][0], invoices)
+        self.assertEqual(calls[0][1], {"email"})
+        self.assertNotIn("already processed", results[0])
+        for log, result in zip(logs[1:], results[1:], strict=True):
+            self.assertEqual(result, f"{log.name} already processed (done)")
+        for invoice, log, partner in zip(invoices, logs, partners, strict=True):
+            self.assertTrue(invoice.is_move_sent)
+            self.assertEqual((log.state, log.decision), ("done", "sent"))
+            self.assertEqual(log.source_data["recipients"], [partner.email])
+            self.assertIn(partner.email, log.rationale)
+            mail = self._mails(invoice)
+            self.assertEqual(len(mail), 1, "each invoice is sent once")
+            self.assertEqual(mail.recipient_ids, partner)
+            body = mail.body_html
+            # its own opening paragraph and payment link, before Odoo's own body
+            self.assertIn(f"Please find attached invoice {invoice.name}", body)
+            self.assertIn(invoice._ai_payment_link(), body)
+            self.assertLess(body.index("Pay online securely"), body.index("Here is your"))
+            names = mail.attachment_ids.mapped("name")
+            self.assertIn(invoice.ai_slip_attachment_ids.name, names)
+            self.assertIn(invoice._get_invoice_report_filename(), names)
+            for other in invoices - invoice:
+                self.assertNotIn(f"attached invoice {other.name} ", body)
+                self.assertNotIn(other._ai_payment_link(), body)
+                self.assertNotIn(other.ai_slip_attachment_ids.name, names)
+
+    def test_each_mail_gets_its_own_llm_opening(self):
+        partners = [self._customer("Customer A"), self._customer("Customer B")]
+        invoices, logs, trap = self._post_many(partners)
+        server = self._start_fake_llm()  # on after posting: only the e-mails use it
+        bodies = [
+            "Bonjour ! Merci pour votre commande, voici votre facture.",
+            "Hello! Thank you for your order, here is your invoice.",
+        ]
+        server.script(
+            *(completion(json.dumps({"subject": "Invoice", "body": body})) for body in bodies)
+        )
+        calls = self._count_sends()
+        self._perform(trap)
+        self.assertEqual(len(calls), 1)
+        for invoice, log, body, other in zip(invoices, logs, bodies, bodies[::-1], strict=True):
+            html = self._mails(invoice).body_html
+            self.assertIn(body, html)
+            self.assertNotIn(other, html)
+            self.assertEqual(log.llm_model, "fake-model")
+
+    def test_customer_without_email_fails_alone_and_retry_sends_it(self):
+        partners = [self._customer(f"Customer {index}") for index in range(3)]
+        invoices, logs, trap = self._post_many(partners)
+        partners[1].email = False  # before sending
+        calls = self._count_sends()
+        self._perform(trap)
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls[0][0], invoices[0] | invoices[2])
+        self.assertEqual(logs.mapped("decision"), ["sent", "failed", "sent"])
+        self.assertIn("has no e-mail address", logs[1].error)
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        activities = invoices.activity_ids.filtered(lambda a: a.activity_type_id == failure)
+        self.assertEqual(activities.mapped("res_id"), [invoices[1].id])
+        self.assertFalse(self._mails(invoices[1]))
+        self.assertFalse(invoices[1].is_move_sent)
+        partners[1].email = "ap@fixed.example.com"
+        with trap_jobs() as trap2:
+            logs[1].action_retry()
+            trap2.perform_enqueued_jobs()
+        self.assertEqual((logs[1].state, logs[1].decision), ("done", "sent"))
+        self.assertEqual(len(self._mails(invoices[1])), 1)
+        self.assertEqual(len(calls), 2)
+        for invoice in invoices:
+            self.assertEqual(len(self._mails(invoice)), 1, "each invoice is sent once")
+
+    def test_odoo_error_on_one_invoice_fails_it_alone(self):
+        """Odoo's batch send notes an error on its invoice and sends the others."""
+        invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(3)])
+        bad = invoices[1]
+        Send = type(self.env["account.move.send"])
+        original = Send._hook_invoice_document_before_pdf_report_render
+
+        def broken(send, invoice, invoice_data):
+            original(send, invoice, invoice_data)
+            if invoice == bad:
+                invoice_data["error"] = {"error_title": "The EDI document is invalid."}
+
+        calls = self._count_sends()
+        with patch.object(
+            Send,
+            "_hook_invoice_document_before_pdf_report_render",
+            autospec=True,
+            side_effect=broken,
+        ):
+            self._perform(trap)
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(logs.mapped("decision"), ["sent", "failed", "sent"])
+        self.assertIn("The EDI document is invalid.", logs[1].error)
+        self.assertFalse(bad.is_move_sent)
+        self.assertFalse(self._mails(bad))
+        self.assertTrue(all(len(self._mails(invoice)) == 1 for invoice in invoices - bad))
+        with trap_jobs() as trap2:
+            logs[1].action_retry()
+            trap2.perform_enqueued_jobs()
+        self.assertEqual(logs[1].decision, "sent")
+        self.assertEqual(len(self._mails(bad)), 1)
+
+    def test_odoo_raising_for_the_batch_is_sent_one_by_one(self):
+        """A call that raises for all of them: each invoice is sent alone, the culprit fails."""
+        invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(3)])
+        bad = invoices[2]
+        Send = type(self.env["account.move.send"])
+        original = Send._hook_invoice_document_before_pdf_report_render
+
+        def raising(send, invoice, invoice_data):
+            original(send, invoice, invoice_data)
+            if invoice == bad:
+                raise UserError("No report for this invoice.")
+
+        calls = self._count_sends()
+        with patch.object(
+            Send,
+            "_hook_invoice_document_before_pdf_report_render",
+            autospec=True,
+            side_effect=raising,
+        ):
+            self._perform(trap)
+        self.assertEqual([len(moves) for moves, _methods in calls], [3, 1, 1, 1])
+        self.assertEqual(logs.mapped("decision"), ["sent", "sent", "failed"])
+        self.assertEqual(logs[2].error, "No report for this invoice.")
+        self.assertEqual([len(self._mails(invoice)) for invoice in invoices], [1, 1, 0])
+
+    def test_mixed_channels_one_call_per_channel(self):
+        partners = [
+            self._customer("Mail 1"),
+            self._customer("Portal 1", invoice_sending_method="portal"),
+            self._customer("Mail 2"),
+            self._customer("Manual 1", invoice_sending_method="manual"),
+            self._customer("Portal 2", invoice_sending_method="portal"),
+        ]
+        invoices, logs, trap = self._post_many(partners)
+        calls = self._count_sends()
+        self._perform(trap)
+        self.assertEqual(
+            sorted((tuple(methods), moves.ids) for moves, methods in calls),
+            [
+                (("email",), (invoices[0] | invoices[2]).ids),
+                (("manual",), invoices[3].ids),
+                (("portal",), (invoices[1] | invoices[4]).ids),
+            ],
+        )
+        self.assertEqual(logs.mapped("decision"), ["sent"] * 5)
+        self.assertEqual(
+            [log.source_data["channel"] for log in logs],
+            ["email", "portal", "email", "manual", "portal"],
+        )
+        self.assertEqual([len(self._mails(invoice)) for invoice in invoices], [1, 0, 1, 0, 0])
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.assertEqual(
+            invoices.activity_ids.filtered(lambda a: a.activity_type_id == todo).mapped("res_id"),
+            invoices[3].ids,
+            "the manual invoice only gets its activity",
+        )
+        self.assertTrue(all(invoices.mapped("is_move_sent")))
+
+    def test_batch_size_respected(self):
+        self.company.ai_batch_size = 2
+        invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(3)])
+        calls = self._count_sends()
+        results = self._perform(trap)
+        self.assertEqual([moves for moves, _methods in calls], [invoices[:2], invoices[2:]])
+        self.assertEqual(results[1], f"{logs[1].name} already processed (done)")
+        self.assertEqual(logs.mapped("decision"), ["sent"] * 3)
+
+    def test_log_or_invoice_held_by_another_job_is_not_claimed(self):
+        """What SKIP LOCKED leaves out (a row another transaction holds) stays with its
+        own job. A test runs in one transaction, which cannot hold a lock against
+        itself: the other transaction is simulated on try_lock_for_update's answer."""
+        invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(4)])
+        held_log, held_move = logs[1], invoices[2]
+        Log, Move = type(self.Log), type(self.env["account.move"])
+        try_lock_logs, try_lock_moves = Log.try_lock_for_update, Move.try_lock_for_update
+        calls = self._count_sends()
+        with (
+            patch.object(
+                Log,
+                "try_lock_for_update",
+                autospec=True,
+                side_effect=lambda logs, **kw: try_lock_logs(logs - held_log, **kw),
+            ),
+            patch.object(
+                Move,
+                "try_lock_for_update",
+                autospec=True,
+                side_effect=lambda moves, **kw: try_lock_moves(moves - held_move, **kw),
+            ),
+        ):
+            self._perform(trap)
+        self.assertEqual(
+            [moves for moves, _methods in calls],
+            [invoices[0] | invoices[3], invoices[1], invoices[2]],
+            "the held log and the held invoice are each sent by their own job",
+        )
+        self.assertEqual(logs.mapped("decision"), ["sent"] * 4)
+        self.assertEqual([len(self._mails(invoice)) for invoice in invoices], [1] * 4)
+
+    def test_claim_after_a_concurrent_update_sends_alone(self):
+        """A candidate another job changed since this job began cannot be locked
+        (serialization failure): the job sends its own invoice, nothing waits."""
+        invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(2)])
+        calls = self._count_sends()
+        with patch.object(
+            type(self.Log),
+            "try_lock_for_update",
+            autospec=True,
+            side_effect=SerializationFailure("could not serialize access"),
+        ):
+            self._perform(trap)
+        self.assertEqual([moves for moves, _methods in calls], [invoices[:1], invoices[1:]])
+        self.assertEqual(logs.mapped("decision"), ["sent", "sent"])
