@@ -120,8 +120,6 @@ for pair in PGHOST:db_host PGPORT:db_port PGUSER:db_user PGPASSWORD:db_password;
   if [ -n "$value" ]; then echo "${pair#*:} = $value" >>"$CONF"; fi
 done
 
-# The addons under test, and Odoo's own account_peppol (Community) so that the
-# Peppol sending path is proven too (in Odoo's demo mode of the proxy, no network).
 # The addons under test, with Odoo's own account_peppol (Community) so that the
 # Peppol sending path is proven too (Odoo's demo mode of the proxy, no network),
 # and the bridge ai_invoicing_project when the tree has timesheets and expenses.

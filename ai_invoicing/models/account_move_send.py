@@ -16,6 +16,15 @@ class AccountMoveSend(models.AbstractModel):
     _inherit = "account.move.send"
 
     @api.model
+    def _can_commit(self):
+        # Odoo's send commits once a document went out (account_peppol after the access
+        # point answered). In the agent's job it must not: queue_job forbids commits in a
+        # job, and the job's savepoint would end. The job commits it with the log, at once.
+        if self.env.context.get("ai_send_errors") is not None:
+            return False
+        return super()._can_commit()
+
+    @api.model
     def _get_invoice_extra_attachments(self, move):
         # The delivery slips the AI delivery agent attached travel with the invoice.
         return super()._get_invoice_extra_attachments(move) | move.ai_slip_attachment_ids
