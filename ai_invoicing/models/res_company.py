@@ -70,7 +70,7 @@ class ResCompany(models.Model):
         help="Monthly period: the day of the month (1-28) the scheduled run drafts the invoices.",
     )
     ai_batch_size = fields.Integer(
-        string="Batch Size (orders per job)",
+        string="Batch Size (documents per job)",
         default=50,
         help="Scheduled and manual runs draft this many orders per queue job; a delivery "
         "job sends up to this many posted invoices together.",
