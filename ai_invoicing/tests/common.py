@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import re
+
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user
 
@@ -69,6 +71,19 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
             name="Walter Warehouse",
             company_id=cls.company.id,
             groups="stock.group_stock_user",
+        )
+
+    @classmethod
+    def _customer(cls, name, **values):
+        """A Belgian company customer with its own e-mail address (from its name)."""
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "is_company": True,
+                "country_id": cls.country_be.id,
+                "email": f"ap@{re.sub('[^a-z0-9]+', '-', name.lower()).strip('-')}.example.com",
+                **values,
+            }
         )
 
     @classmethod

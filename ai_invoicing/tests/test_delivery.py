@@ -275,17 +275,6 @@ class TestBatchDelivery(AiInvoicingCommon):
         super().setUpClass()
         cls.company.write({"ai_auto_post": True, "ai_auto_send": True})
 
-    def _customer(self, name, **vals):
-        return self.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "country_id": self.country_be.id,
-                "email": f"ap@{name.lower().replace(' ', '-')}.example.com",
-                **vals,
-            }
-        )
-
     def _post_many(self, partners):
         """Deliver, draft and auto-post one order per partner; return (invoices, logs,
         trap) with one delivery log and one delivery job queued per invoice."""
@@ -417,25 +406,30 @@ class TestBatchDelivery(AiInvoicingCommon):
         for invoice in invoices:
             self.assertEqual(len(self._mails(invoice)), 1, "each invoice is sent once")
 
+    def _break_document(self, bad, effect):
+        """Odoo's send goes wrong for the invoice ``bad``: ``effect(invoice_data)``."""
+        Send = type(self.env["account.move.send"])
+        original = Send._hook_invoice_document_before_pdf_report_render
+
+        def hook(send, invoice, invoice_data):
+            original(send, invoice, invoice_data)
+            if invoice == bad:
+                effect(invoice_data)
+
+        return patch.object(
+            Send, "_hook_invoice_document_before_pdf_report_render", autospec=True, side_effect=hook
+        )
+
     def test_odoo_error_on_one_invoice_fails_it_alone(self):
         """Odoo's batch send notes an error on its invoice and sends the others."""
         invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(3)])
         bad = invoices[1]
-        Send = type(self.env["account.move.send"])
-        original = Send._hook_invoice_document_before_pdf_report_render
 
-        def broken(send, invoice, invoice_data):
-            original(send, invoice, invoice_data)
-            if invoice == bad:
-                invoice_data["error"] = {"error_title": "The EDI document is invalid."}
+        def broken(invoice_data):
+            invoice_data["error"] = {"error_title": "The EDI document is invalid."}
 
         calls = self._count_sends()
-        with patch.object(
-            Send,
-            "_hook_invoice_document_before_pdf_report_render",
-            autospec=True,
-            side_effect=broken,
-        ):
+        with self._break_document(bad, broken):
             self._perform(trap)
         self.assertEqual(len(calls), 1)
         self.assertEqual(logs.mapped("decision"), ["sent", "failed", "sent"])
@@ -453,21 +447,12 @@ class TestBatchDelivery(AiInvoicingCommon):
         """A call that raises for all of them: each invoice is sent alone, the culprit fails."""
         invoices, logs, trap = self._post_many([self._customer(f"C {i}") for i in range(3)])
         bad = invoices[2]
-        Send = type(self.env["account.move.send"])
-        original = Send._hook_invoice_document_before_pdf_report_render
 
-        def raising(send, invoice, invoice_data):
-            original(send, invoice, invoice_data)
-            if invoice == bad:
-                raise UserError("No report for this invoice.")
+        def raising(invoice_data):
+            raise UserError("No report for this invoice.")
 
         calls = self._count_sends()
-        with patch.object(
-            Send,
-            "_hook_invoice_document_before_pdf_report_render",
-            autospec=True,
-            side_effect=raising,
-        ):
+        with self._break_document(bad, raising):
             self._perform(trap)
         self.assertEqual([len(moves) for moves, _methods in calls], [3, 1, 1, 1])
         self.assertEqual(logs.mapped("decision"), ["sent", "sent", "failed"])

@@ -40,18 +40,6 @@ class FollowupCommon(AiInvoicingCommon):
         cls.other_currency = cls.setup_other_currency("EUR")  # 2 EUR per USD today
         cls.bank_journal = cls.company_data["default_journal_bank"]
 
-    @classmethod
-    def _customer(cls, name, **values):
-        return cls.env["res.partner"].create(
-            {
-                "name": name,
-                "is_company": True,
-                "country_id": cls.country_be.id,
-                "email": f"ap@{name.split()[0].lower()}.example.com",
-                **values,
-            }
-        )
-
     def _invoice(self, days_overdue, amount=100.0, partner=None, currency=None, **values):
         """A posted customer invoice due ``days_overdue`` days ago (negative: in the future)."""
         due = self.today - timedelta(days=days_overdue)
@@ -642,7 +630,7 @@ class TestFollowupLlm(FollowupCommon):
         request = json.dumps(self.server.requests[0]["body"])
         self.assertIn('\\"tone\\": \\"friendly\\"', request)
         self.assertIn('\\"language\\": \\"en_US\\"', request)
-        self.assertNotIn("ap@brasserie.example.com", request, "no contact details sent")
+        self.assertNotIn(self.customer.email, request, "no contact details sent")
         self.assertNotIn("access_token", request, "the link never reaches the LLM")
         self.assertNotIn("sk-test-SECRET", request)
 
