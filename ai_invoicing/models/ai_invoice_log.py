@@ -147,7 +147,8 @@ class AiInvoiceLog(models.Model):
         compute="_compute_kpis",
         store=True,
         aggregator="avg",
-        help="Share of agent actions done without a person (drafted, posted, sent, nothing to do).",
+        help="Share of agent actions done without a person (drafted, posted, sent, nothing to "
+        "do); a bank transaction without a match is left to a person.",
     )
     kpi_review = fields.Float(
         string="Review Rate (%)",
@@ -257,8 +258,10 @@ class AiInvoiceLog(models.Model):
     def _compute_kpis(self):
         for log in self:
             drafting = log.agent == "invoice_draft"
-            # done without a person: drafted, posted, sent, or nothing to do
-            log.kpi_automated = 100.0 if log.state == "done" else 0.0
+            # done without a person: drafted, posted, sent, or nothing to do (a bank
+            # transaction the cash agent found no match for is left to a person)
+            automated = log.state == "done" and log.decision != "no_match"
+            log.kpi_automated = 100.0 if automated else 0.0
             log.kpi_review = 100.0 if drafting and log.review_required else 0.0
             log.kpi_rejected = 100.0 if drafting and log.state == "rejected" else 0.0
             log.kpi_wrong = 100.0 if log.feedback == "wrong" else 0.0

@@ -382,6 +382,7 @@ class TestCashApplication(CashCommon):
         self._process(line)
         log = self._log(line)
         self.assertEqual((log.state, log.decision), ("done", "no_match"))
+        self.assertEqual(log.kpi_automated, 0.0, "left to a person: not automated")
         self.assertIn("No open customer item fits", log.rationale)
         self.assertFalse(self.Suggestion.search([("statement_line_id", "=", line.id)]))
         self.assertFalse(line.is_reconciled)
