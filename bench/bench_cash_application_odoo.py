@@ -23,13 +23,12 @@ Usage: python3 bench/bench_cash_application_odoo.py [--items 20000] [--lines 100
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+import benchdb  # bench/benchdb.py: the script's folder is on sys.path
+
 SCENARIOS = [  # (name, weight)
     ("reference", 40),
     ("account_only", 15),
@@ -53,34 +52,6 @@ def parse_args():
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--python", default=sys.executable)
     return parser.parse_args()
-
-
-def addons_path():
-    import odoo.addons
-
-    odoo_dirs = [p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, "account"))]
-    return ",".join(odoo_dirs + [REPO])
-
-
-def create_database(args):
-    print(f"creating database {args.db} with ai_invoicing installed ...", flush=True)
-    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
-    subprocess.run(
-        [
-            args.python,
-            "-m",
-            "odoo",
-            "--addons-path",
-            addons_path(),
-            "-d",
-            args.db,
-            "-i",
-            "ai_invoicing",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 @contextmanager
@@ -220,7 +191,7 @@ def run(args):
     from odoo.api import Environment
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["--addons-path", addons_path(), "-d", args.db])
+    odoo.tools.config.parse_config(["--addons-path", benchdb.addons_path(), "-d", args.db])
     registry = Registry(args.db)
     rng = random.Random(args.seed)
     with registry.cursor() as cr:
@@ -299,14 +270,7 @@ def run(args):
 
 def main():
     args = parse_args()
-    sys.path.insert(0, REPO)
-    if not args.reuse:
-        create_database(args)
-    try:
-        run(args)
-    finally:
-        if not args.reuse and not args.keep_db:
-            subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    benchdb.main(run, args, create=not args.reuse)
 
 
 if __name__ == "__main__":

@@ -22,15 +22,13 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+import benchdb  # bench/benchdb.py: the script's folder is on sys.path
 
 
 def parse_args():
@@ -46,40 +44,6 @@ def parse_args():
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--python", default=sys.executable)
     return parser.parse_args()
-
-
-def addons_path():
-    import odoo.addons
-
-    odoo_dirs = [p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, "account"))]
-    return ",".join(odoo_dirs + [REPO])
-
-
-def create_database(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
-    started = time.monotonic()
-    if args.template:
-        print(f"copying {args.template} to {args.db} ...", flush=True)
-        subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    else:
-        print(f"creating database {args.db} with ai_invoicing installed ...", flush=True)
-        subprocess.run(
-            [
-                args.python,
-                "-m",
-                "odoo",
-                "--addons-path",
-                addons_path(),
-                "-d",
-                args.db,
-                "-i",
-                "ai_invoicing",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-        )
-    print(f"  ready in {time.monotonic() - started:.0f} s", flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -323,7 +287,7 @@ def run(args):
     from odoo.api import Environment
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["--addons-path", addons_path(), "-d", args.db])
+    odoo.tools.config.parse_config(["--addons-path", benchdb.addons_path(), "-d", args.db])
     registry = Registry(args.db)
     with registry.cursor() as cr:
         env = Environment(cr, odoo.SUPERUSER_ID, {})
@@ -353,14 +317,7 @@ def run(args):
 
 
 def main():
-    args = parse_args()
-    sys.path.insert(0, REPO)
-    create_database(args)
-    try:
-        run(args)
-    finally:
-        if not args.keep_db:
-            subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    benchdb.main(run, parse_args())
 
 
 if __name__ == "__main__":

@@ -41,12 +41,12 @@ import json
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 
+import benchdb  # bench/benchdb.py: the script's folder is on sys.path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
 BUILD_CHUNK = 100
 CHECK_FIELDS = (
@@ -96,44 +96,6 @@ def parse_args():
 # ----------------------------------------------------------------------
 # Database
 # ----------------------------------------------------------------------
-def addons_path():
-    import odoo.addons
-
-    odoo_dirs = [p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, "account"))]
-    return ",".join(odoo_dirs + [REPO])
-
-
-def database_exists(name):
-    out = subprocess.run(
-        ["psql", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'", "postgres"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return out.stdout.strip() == "1"
-
-
-def install(args, name):
-    print(f"creating database {name} with ai_invoicing installed ...", flush=True)
-    subprocess.run(["dropdb", "--if-exists", name], check=False)
-    started = time.monotonic()
-    command = [args.python, "-m", "odoo", "--addons-path", addons_path(), "-d", name]
-    command += ["-i", "ai_invoicing", "--stop-after-init", "--log-level=warn"]
-    subprocess.run(command, check=True)
-    print(f"  installed in {time.monotonic() - started:.0f} s", flush=True)
-
-
-def create_database(args):
-    if not args.template:
-        install(args, args.db)
-        return
-    if not database_exists(args.template):
-        install(args, args.template)
-    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
-    subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    print(f"database {args.db} copied from {args.template}", flush=True)
-
-
 # ----------------------------------------------------------------------
 # Samples: one committed transaction each, on a fresh cursor
 # ----------------------------------------------------------------------
@@ -626,7 +588,7 @@ def run(args):
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["--addons-path", addons_path(), "-d", args.db])
+    odoo.tools.config.parse_config(["--addons-path", benchdb.addons_path(), "-d", args.db])
     registry = Registry(args.db)
     bench = Bench(registry, args)
     data = bench.transaction(lambda env: setup_data(env, args))
@@ -674,14 +636,7 @@ def run(args):
 
 
 def main():
-    args = parse_args()
-    sys.path.insert(0, REPO)
-    create_database(args)
-    try:
-        run(args)
-    finally:
-        if not args.keep_db:
-            subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    benchdb.main(run, parse_args())
 
 
 if __name__ == "__main__":
