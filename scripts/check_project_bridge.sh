@@ -12,9 +12,9 @@
 # BRIDGE_TEST_DB (default ai_invoicing_bridge_<pid>), KEEP_DB=1 to keep it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/odoo_conf.sh
 PY=${PYTHON:-python3}
 DB=${BRIDGE_TEST_DB:-ai_invoicing_bridge_$$}
-ODOO_ADDONS=$("$PY" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, 'account'))))")
 CONF=$(mktemp --suffix=.conf)
 LOG=$(mktemp --suffix=.log)
 cleanup() {
@@ -22,19 +22,7 @@ cleanup() {
   if [ "${KEEP_DB:-0}" != 1 ]; then dropdb --if-exists "$DB" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-cat >"$CONF" <<CONFEOF
-[options]
-addons_path = $ODOO_ADDONS,$PWD
-db_name = $DB
-server_wide_modules = base,web,queue_job
-log_level = warn
-max_cron_threads = 0
-CONFEOF
-for pair in PGHOST:db_host PGPORT:db_port PGUSER:db_user PGPASSWORD:db_password; do
-  var=${pair%%:*}
-  value=${!var:-}
-  if [ -n "$value" ]; then echo "${pair#*:} = $value" >>"$CONF"; fi
-done
+write_odoo_conf "$CONF" "$DB"
 
 fail() { echo "!!! $1 (log: $LOG)"; exit 1; }
 odoo() { "$PY" -m odoo "$@" >>"$LOG" 2>&1; }

@@ -12,6 +12,7 @@
 # ai_invoicing_test_<pid>), KEEP_DB=1 to keep it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/odoo_conf.sh
 PY=${PYTHON:-python3}
 status=0
 
@@ -96,8 +97,6 @@ psycopg2.connect(dbname="postgres").close()
 PYEOF
 
 DB=${ODOO_TEST_DB:-ai_invoicing_test_$$}
-ODOO_ADDONS=$("$PY" -c "import odoo.addons, os; print(','.join(p for p in odoo.addons.__path__ if os.path.isdir(os.path.join(p, 'account'))))")
-ADDONS_PATH="$ODOO_ADDONS,$PWD"
 CONF=$(mktemp --suffix=.conf)
 INSTALL_LOG=$(mktemp --suffix=.log)
 cleanup() {
@@ -105,20 +104,7 @@ cleanup() {
   if [ "${KEEP_DB:-0}" != 1 ]; then dropdb --if-exists "$DB" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
-cat >"$CONF" <<CONFEOF
-[options]
-addons_path = $ADDONS_PATH
-db_name = $DB
-server_wide_modules = base,web,queue_job
-log_level = warn
-max_cron_threads = 0
-http_interface = 127.0.0.1
-CONFEOF
-for pair in PGHOST:db_host PGPORT:db_port PGUSER:db_user PGPASSWORD:db_password; do
-  var=${pair%%:*}
-  value=${!var:-}
-  if [ -n "$value" ]; then echo "${pair#*:} = $value" >>"$CONF"; fi
-done
+write_odoo_conf "$CONF" "$DB"
 
 # The addons under test, with Odoo's own account_peppol (Community) so that the
 # Peppol sending path is proven too (Odoo's demo mode of the proxy, no network),
