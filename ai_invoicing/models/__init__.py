@@ -18,6 +18,7 @@ from . import stock_picking
 from . import ai_dunning_level
 from . import ai_dunning_planner
 from . import ai_invoice_agent_dunning
+from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line

@@ -11,6 +11,7 @@ from odoo import api, fields, models
 
 from ..services import dunning
 from ..services.dunning import CustomerState, OpenItem, ReminderPlan
+from .res_partner import AI_FOLLOWUP_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -157,18 +158,7 @@ class AiDunningPlanner(models.AbstractModel):
                 "date",
             ]
         )
-        (partners | lines.partner_id).fetch(
-            [
-                "commercial_partner_id",
-                "ai_followup_excluded",
-                "ai_followup_promise_date",
-                "ai_followup_last_level_id",
-                "ai_followup_last_level_sequence",
-                "ai_followup_last_sent",
-                "ai_followup_status",
-                "ai_followup_next_date",
-            ]
-        )
+        (partners | lines.partner_id).fetch(["commercial_partner_id", *AI_FOLLOWUP_FIELDS])
         lines.currency_id.fetch(["name"])
         data = DunningData(partners=partners)
         for line in lines:
