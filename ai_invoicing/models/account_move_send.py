@@ -10,7 +10,8 @@ class AccountMoveSend(models.AbstractModel):
     - ``ai_mail_openings``: ``{move id: Markup}``, the invoice's own opening paragraph,
       put before Odoo's default body (the mail template in the customer's language);
     - ``ai_send_errors``: a dict the agent owns, filled with ``{move id: error text}``
-      for the invoices Odoo could not send, so each one fails alone.
+      for the invoices Odoo could not send, so each one fails alone; its presence also
+      marks the agent's send, which does not commit (``_can_commit``).
     """
 
     _inherit = "account.move.send"
