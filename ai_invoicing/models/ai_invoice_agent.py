@@ -2,7 +2,7 @@
 import logging
 
 from markupsafe import Markup
-from psycopg2 import OperationalError
+from psycopg2 import InterfaceError, OperationalError
 
 from odoo import api, models
 from odoo.exceptions import LockError, UserError, ValidationError
@@ -90,14 +90,19 @@ class AiInvoiceAgent(models.AbstractModel):
 
     @api.model
     def _delay(self, logs):
-        """One queue job per log, as the technical agent user, in the log's company."""
-        agent = self.with_user(self._agent_user())
+        """One queue job per log, as the technical agent user, in the log's company.
+
+        queue_job stores every record argument with the uid of its own environment and
+        rebuilds it as that user when the job runs: the log goes in the agent's
+        environment too, never in the triggering user's (a picker has no right on it).
+        """
+        agent_user = self._agent_user()
         for log in logs:
-            # queue_job stores the uid and the allowed companies of the env
-            agent.with_company(log.company_id).with_delay(
+            agent = self.with_user(agent_user).with_company(log.company_id)
+            agent.with_delay(
                 description=self._job_description(log),
                 identity_key=log._job_identity(),
-            )._job_run(log)
+            )._job_run(log.with_env(agent.env))
 
     @api.model
     def _agent_models(self):
@@ -127,12 +132,26 @@ class AiInvoiceAgent(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _job_run(self, log):
-        """Queue job of the agent: idempotent, safe to retry and to run twice."""
-        if log.state != "queued":
-            return f"{log.name} already processed ({log.state})"
-        agent = self.with_company(log.company_id)  # whoever calls, work in the log's company
-        log = log.with_env(agent.env)
-        return agent._attempt(log, agent._run, log)[1]
+        """Queue job of the agent: idempotent, safe to retry and to run twice.
+
+        A lost database connection (restart, fail-over, pooler reset) or a
+        serialization failure is no business failure: nothing can be written on the
+        dead cursor, so the job is handed back to queue_job, which retries it on the
+        job function's pattern; the log stays queued and completes on the retry.
+        """
+        try:
+            if log.state != "queued":
+                return f"{log.name} already processed ({log.state})"
+            agent = self.with_company(log.company_id)  # whoever calls, work in the log's company
+            log = log.with_env(agent.env)
+            return agent._attempt(log, agent._run, log)[1]
+        except (InterfaceError, OperationalError) as exc:
+            # no ``seconds``: the job function's retry pattern applies
+            raise RetryableJobError(
+                self.env._(
+                    "Database connection lost or busy (%(error)s): retried later.", error=exc
+                )
+            ) from exc
 
     @api.model
     def _attempt(self, log, func, *args):
@@ -146,8 +165,10 @@ class AiInvoiceAgent(models.AbstractModel):
             # one savepoint: a business failure leaves nothing half-made behind
             with self.env.cr.savepoint():
                 return True, func(*args)
-        except (RetryableJobError, OperationalError):
-            raise  # lock contention, serialization: queue_job retries with its pattern
+        except (RetryableJobError, InterfaceError, OperationalError):
+            # lock contention, serialization, a lost connection: queue_job retries with
+            # its pattern (see _job_run); nothing is written on a dead cursor
+            raise
         except Exception as exc:  # noqa: BLE001 - an unexpected error must still reach a person
             return False, self._fail(log, self._failure_reason(log, exc))
 

@@ -3,7 +3,7 @@ import logging
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2 import OperationalError
+from psycopg2 import InterfaceError, OperationalError
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, models
@@ -186,8 +186,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                     allow_raising=len(items) == 1,
                     allow_fallback_pdf=False,
                 )
-        except (RetryableJobError, OperationalError):
-            raise
+        except (RetryableJobError, InterfaceError, OperationalError):
+            raise  # contention or a lost connection: the job is retried (see _job_run)
         except Exception as exc:  # noqa: BLE001 - each invoice must get its own outcome
             if len(items) > 1:
                 _logger.info("AI delivery: Odoo's send failed for %s (%s); one by one", moves, exc)

@@ -1,7 +1,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-from odoo import models
+from datetime import timedelta
+
+import psycopg2
+import psycopg2.errors
+
+from odoo import fields, models
+
+from odoo.addons.queue_job.job import PENDING, Job
 
 from .ai_invoice_agent import JOB_IDENTITY_PREFIX
+
+
+def _is_connection_error(exc_name):
+    """Whether queue_job's stored exception name is a lost connection or contention."""
+    module, _dot, name = (exc_name or "").rpartition(".")
+    if module not in ("psycopg2", "psycopg2.errors"):
+        return False
+    cls = getattr(psycopg2.errors if module == "psycopg2.errors" else psycopg2, name, None)
+    return isinstance(cls, type) and issubclass(
+        cls, psycopg2.InterfaceError | psycopg2.OperationalError
+    )
 
 
 class QueueJob(models.Model):
@@ -15,6 +33,8 @@ class QueueJob(models.Model):
     _inherit = "queue.job"
 
     def write(self, vals):
+        if vals.get("state") == "failed" and _is_connection_error(vals.get("exc_name")):
+            vals = self._ai_retry_vals(vals)
         res = super().write(vals)
         if vals.get("state") in ("failed", "cancelled", "pending"):
             ai_jobs = self.filtered(
@@ -23,6 +43,33 @@ class QueueJob(models.Model):
             if ai_jobs:
                 ai_jobs._ai_sync_logs(vals["state"])
         return res
+
+    def _ai_retry_vals(self, vals):
+        """An agent's job whose connection was lost outside the agent's own code (while
+        queue_job stored it as done) is retried on the job function's pattern, like a
+        loss inside the job (``ai.invoice.agent._job_run``): never left to a person."""
+        if len(self) != 1 or not (self.identity_key or "").startswith(JOB_IDENTITY_PREFIX):
+            return vals
+        retry = vals.get("retry", self.retry)
+        if retry >= (vals.get("max_retries") or self.max_retries or 1):
+            return vals
+        job = Job._load_from_db_record(self)
+        job.retry = retry
+        seconds = job._get_retry_seconds()
+        return dict(
+            vals,
+            state=PENDING,
+            eta=fields.Datetime.now() + timedelta(seconds=seconds),
+            date_enqueued=False,
+            date_started=False,
+            date_done=False,
+            worker_pid=False,
+            result=self.env._(
+                "Database connection lost (%(error)s): retried in %(seconds)s s.",
+                error=vals.get("exc_message") or vals["exc_name"],
+                seconds=seconds,
+            ),
+        )
 
     def _ai_sync_logs(self, state):
         # the agent user acts on the log and its document (chatter, activity)

@@ -1,13 +1,61 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import re
+from contextlib import contextmanager
+from operator import attrgetter
+from unittest import mock
 
+from odoo import SUPERUSER_ID
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.queue_job.job import Job
+from odoo.addons.queue_job.tests.common import JobsTrap
 
 from .fake_llm_server import FakeOpenAIServer
+
+
+class RunnerJobsTrap(JobsTrap):
+    """queue_job's ``JobsTrap`` whose ``perform_enqueued_jobs`` runs each job as the
+    job runner does: the job is stored, loaded back from the database in a fresh
+    superuser environment (its records and arguments rebuilt with the uid and context
+    they were stored with, nothing left in the cache), started, performed in a
+    savepoint and marked done. A job that only works with the delaying user's rights
+    or cached values fails here as it fails in production.
+    """
+
+    def perform_enqueued_jobs(self):
+        jobs, self.enqueued_jobs = self.enqueued_jobs, []
+        return [perform_as_runner(job) for job in sorted(jobs, key=attrgetter("priority"))]
+
+
+def perform_as_runner(job):
+    """Store ``job`` and run it as queue_job's runner (``RunJobController``) would."""
+    env = job.env
+    Job.store(job)  # the class's own store: the trap mocks the instance's
+    env.flush_all()
+    env.invalidate_all()
+    runner_env = env(user=SUPERUSER_ID, su=False, context={})
+    loaded = Job.load(runner_env, job.uuid)
+    loaded.set_started()
+    loaded.store()
+    with runner_env.cr.savepoint():
+        result = loaded.perform()
+    loaded.set_done()
+    loaded.store()
+    runner_env.flush_all()
+    env.invalidate_all()
+    return result
+
+
+@contextmanager
+def trap_jobs():
+    """Like queue_job's ``trap_jobs``, but the jobs are performed as the runner does."""
+    with (
+        mock.patch("odoo.addons.queue_job.delay.Job", name="Job Class", unsafe=True) as job_cls,
+        RunnerJobsTrap(job_cls) as trap,
+    ):
+        yield trap
 
 
 class AiInvoicingCommon(AccountTestInvoicingCommon):
@@ -151,8 +199,10 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
         return log._agent_model()._job_run
 
     def _run_log(self, log):
-        """Run the job of ``log`` as queue_job would call it (on the agent model)."""
-        return log._agent_model().with_env(log.env)._job_run(log)
+        """Run a job for ``log`` as the agents enqueue it and queue_job's runner runs it."""
+        with trap_jobs() as trap:
+            log._agent_model()._delay(log)
+            return trap.perform_enqueued_jobs()[0]
 
     def _system_log(self, record, trigger, agent="invoice_draft"):
         """A second queued log for ``record``, as a race between two enqueues would leave."""

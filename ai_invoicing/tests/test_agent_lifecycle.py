@@ -8,9 +8,8 @@ from odoo.tools import mute_logger
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.job import Job
-from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 
 
 @tagged("post_install", "-at_install")

@@ -2,9 +2,7 @@
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 
 
 @tagged("post_install", "-at_install")

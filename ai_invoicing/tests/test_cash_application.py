@@ -6,9 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 from .fake_llm_server import completion, error
 
 BE_STRUCTURED = "+++123/4567/89002+++"  # 1234567890 mod 97 = 2

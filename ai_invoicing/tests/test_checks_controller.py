@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo.tests import tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
+from .common import trap_jobs
 from .common_checks import AiChecksCommon
 
 

@@ -11,9 +11,8 @@ from odoo.addons.account.models.account_move_send import (
     AccountMoveSend as OdooAccountMoveSend,
 )
 from odoo.addons.queue_job.controllers.main import _prevent_commit
-from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 from .fake_llm_server import FakeOpenAIServer, completion
 
 

@@ -5,9 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 
 
 @tagged("post_install", "-at_install")

@@ -8,9 +8,7 @@ from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tests.common import freeze_time
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
-from .common import AiInvoicingCommon
+from .common import AiInvoicingCommon, trap_jobs
 from .fake_llm_server import completion
 
 

@@ -2,8 +2,7 @@
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
-from odoo.addons.ai_invoicing.tests.common import AiInvoicingCommon
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.ai_invoicing.tests.common import AiInvoicingCommon, trap_jobs
 
 
 class AiProjectCommon(AiInvoicingCommon):

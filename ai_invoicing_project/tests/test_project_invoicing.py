@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.ai_invoicing.tests.common import trap_jobs
 
 from .common import AiProjectCommon
 
