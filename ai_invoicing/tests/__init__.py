@@ -5,6 +5,7 @@ from . import test_checks_controller
 from . import test_delivery
 from . import test_failures
 from . import test_invoice_flow
+from . import test_job_rights
 from . import test_llm_wiring
 from . import test_review_guard
 from . import test_review_routing

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo.exceptions import LockError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -101,6 +103,66 @@ class TestAgentLifecycle(AiInvoicingCommon):
         self.assertEqual(log.state, "failed")
         self.assertIn("could not serialize access", log.error)
         self.assertEqual(len(self._failure_activity(order)), 1)
+
+    def test_lost_connection_inside_the_job_is_retried_and_completes(self):
+        """A connection cut mid-job (database restart, fail-over): queue_job retries the
+        job on the pattern; nothing is written on the dead cursor, no person is asked."""
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        for error in (
+            psycopg2.InterfaceError("cursor already closed"),
+            psycopg2.OperationalError("terminating connection due to administrator command"),
+        ):
+            with self.subTest(error=type(error).__name__):
+                job = Job.load(self.env, job_record.uuid)
+                with (
+                    patch.object(
+                        type(self.env["ai.invoice.agent.draft"]), "_run", side_effect=error
+                    ),
+                    self.assertRaises(RetryableJobError) as caught,
+                ):
+                    job.perform()
+                self.assertIsNone(caught.exception.seconds, "the job function's pattern")
+                # what queue_job's runner then does (RunJobController._runjob)
+                job.postpone(result=str(caught.exception), seconds=caught.exception.seconds)
+                job.set_pending(reset_retry=False)
+                job.store()
+                job_record.invalidate_recordset()
+                self.assertEqual(job_record.state, "pending")
+                self.assertEqual(log.state, "queued")
+                self.assertFalse(log.error)
+                self.assertFalse(self._failure_activity(order))
+        self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "done")
+        self.assertIn(log.state, ("done", "needs_review"))
+        self.assertEqual(log.move_id, order.invoice_ids)
+
+    def test_lost_connection_while_queue_job_stores_the_job_is_retried(self):
+        """A cut after the agent's work, while queue_job stores the job as done: queue_job
+        records a failure, which the agents' jobs turn into a retry on the pattern."""
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job = Job.load(self.env, job_record.uuid)
+        job.retry = 1
+        job.set_failed(
+            exc_name="psycopg2.InterfaceError",
+            exc_message="connection already closed",
+            exc_info="Traceback ...",
+        )
+        job.store()
+        job_record.invalidate_recordset()
+        self.assertEqual(job_record.state, "pending")
+        self.assertTrue(job_record.eta)
+        self.assertIn("connection lost", job_record.result)
+        self.assertEqual(log.state, "queued")
+        self.assertFalse(self._failure_activity(order))
+        # an error that is not a lost connection still fails the job and its log
+        job = Job.load(self.env, job_record.uuid)
+        job.set_failed(exc_name="builtins.ZeroDivisionError", exc_message="division by zero")
+        job.store()
+        job_record.invalidate_recordset()
+        self.assertEqual(job_record.state, "failed")
+        self.assertEqual(log.state, "failed")
 
     def test_cancelled_in_the_queue_ui_then_requeued(self):
         order = self._order([(self.product_deliv, 2)])
