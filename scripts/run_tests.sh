@@ -178,4 +178,9 @@ if [[ ",$MODULES," == *",ai_invoicing_project,"* ]] && [ "$status" = 0 ]; then
   echo "== Bridge install / uninstall check (scripts/check_project_bridge.sh)"
   ./scripts/check_project_bridge.sh || status=$?
 fi
+if [ "$status" = 0 ]; then
+  echo
+  echo "== Real runner check: prefork server + queue_job's job runner over HTTP (scripts/check_real_runner.sh)"
+  ./scripts/check_real_runner.sh "$DB" || status=$?
+fi
 exit "$status"

@@ -197,12 +197,26 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                 return results
             log = items[0][0]
             return {log.id: self._fail(log, self._failure_reason(log, exc))}
-        return {
-            log.id: self._attempt(
-                log, self._finish_delivery, log, prepared, errors.get(log.move_id.id)
-            )[1]
-            for log, prepared in items
-        }
+        if len(items) > 1 and errors:
+            # an error Odoo reports for an invoice of a batch may be the batch's own
+            # (e.g. a wkhtmltopdf without patched Qt renders one document at a time):
+            # those invoices get their own send, as Odoo's single send would do
+            retry = [item for item in items if item[0].move_id.id in errors]
+            results = {}
+            for item in retry:
+                results.update(self._send_group(channel, [item]))
+            items = [item for item in items if item not in retry]
+        else:
+            results = {}
+        results.update(
+            {
+                log.id: self._attempt(
+                    log, self._finish_delivery, log, prepared, errors.get(log.move_id.id)
+                )[1]
+                for log, prepared in items
+            }
+        )
+        return results
 
     @api.model
     def _finish_delivery(self, log, prepared, error):
@@ -249,21 +263,23 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         pickings = self._delivery_pickings(move)
         if not pickings or move.ai_slip_attachment_ids:
             return move.ai_slip_attachment_ids
-        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
-            "stock.action_report_delivery", pickings.ids
+        # one slip per delivery: a PDF per document, as Odoo prints them (and a
+        # wkhtmltopdf without patched Qt renders one document at a time)
+        report = self.env["ir.actions.report"]
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": f"Delivery Slip - {picking.name.replace('/', '_')}.pdf",
+                    "raw": report._render_qweb_pdf("stock.action_report_delivery", picking.ids)[0],
+                    "mimetype": "application/pdf",
+                    "res_model": move._name,
+                    "res_id": move.id,
+                }
+                for picking in pickings
+            ]
         )
-        names = ", ".join(pickings.mapped("name")).replace("/", "_")
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"Delivery Slip - {names}.pdf",
-                "raw": content,
-                "mimetype": "application/pdf",
-                "res_model": move._name,
-                "res_id": move.id,
-            }
-        )
-        move.ai_slip_attachment_ids = attachment
-        return attachment
+        move.ai_slip_attachment_ids = attachments
+        return attachments
 
     # ------------------------------------------------------------------
     # Channels: _prepare_send_<channel> checks one invoice and returns the values
