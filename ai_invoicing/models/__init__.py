@@ -22,3 +22,7 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import ai_llm_exchange
+from . import ai_invoice_log_audit
+from . import res_company_audit
+from . import res_config_settings_audit
