@@ -41,6 +41,7 @@
         "data/ai_audit_data.xml",
         "views/ai_llm_exchange_views.xml",
         "views/res_config_settings_audit_views.xml",
+        "views/ai_invoice_log_receipt_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {
