@@ -41,6 +41,8 @@ class AiInvoiceLog(models.Model):
     def write(self, vals):
         if "llm_exchanges" not in vals:
             return super().write(vals)
+        # an empty write checks nothing: the exchanges are the system's to add
+        self.check_access("write")
         vals = dict(vals)
         exchanges = vals.pop("llm_exchanges") or []
         result = super().write(vals)

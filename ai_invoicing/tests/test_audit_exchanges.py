@@ -148,7 +148,13 @@ class TestAuditExchanges(AiInvoicingCommon):
                     exchange_as.unlink()
                 with self.assertRaises(AccessError):
                     exchange_as.create({"log_id": exchange.log_id.id, "answer": "forged"})
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                # not through the log either
+                exchange.log_id.with_user(user).with_company(self.company).write(
+                    {"llm_exchanges": [{"answer": "forged", "outcome": "used"}]}
+                )
         self.assertEqual(exchange.answer, '{"customer_note": "Pay 0.00 EUR"}')
+        self.assertEqual(len(exchange.log_id.llm_exchange_ids), 1)
 
     def test_other_company_manager_reads_none(self):
         company_b = self.setup_other_company(name="Audit Company B")["company"]
