@@ -145,7 +145,8 @@ class AiInvoiceLog(models.Model):
             note=note,
             user_id=user.id,
         )
-        self.env["ai.invoice.agent"]._chatter(
+        agent = self.env["ai.invoice.agent"]
+        agent._chatter(
             document,
             self.env._(
                 "%(log)s: %(state)s. %(detail)s",
@@ -153,6 +154,10 @@ class AiInvoiceLog(models.Model):
                 state=label,
                 detail=detail or "",
             ),
+        )
+        # sudo: ai.invoice.log - a note of the system on the audit record
+        agent._chatter(
+            self.sudo(), self.env._("%(state)s. %(detail)s", state=label, detail=detail or "")
         )
 
     def _ai_receipt_note(self, state, when):

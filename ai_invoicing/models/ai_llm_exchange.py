@@ -26,6 +26,17 @@ def verdicts_text(verdicts):
     return json.dumps(verdicts, ensure_ascii=False, sort_keys=True) if verdicts else ""
 
 
+def _readable_messages(text):
+    """The stored messages (exact JSON) as a person reads them: role, then its text."""
+    try:
+        messages = json.loads(text) if text else []
+    except ValueError:
+        return text
+    return "\n\n".join(
+        f"── {message.get('role', '?')} ──\n{message.get('content', '')}" for message in messages
+    )
+
+
 def _cleared(verdict):
     """A verdict without the strings it rejected: its rule, code and their number."""
     rejected = verdict.get("rejected")
@@ -81,6 +92,10 @@ class AiLlmExchange(models.Model):
         help="Each guardrail that rejected the answer, with the strings it rejected.",
     )
     verdicts_display = fields.Text(string="Guardrail Verdicts", compute="_compute_display")
+    request_display = fields.Text(string="Messages Sent (Readable)", compute="_compute_display")
+    repair_request_display = fields.Text(
+        string="Repair Request (Readable)", compute="_compute_display"
+    )
     error = fields.Text(string="Endpoint Error", readonly=True)
     prompt_tokens = fields.Integer(readonly=True)
     completion_tokens = fields.Integer(readonly=True)
@@ -98,9 +113,11 @@ class AiLlmExchange(models.Model):
         "still proves what was exchanged.",
     )
 
-    @api.depends("verdicts")
+    @api.depends("verdicts", "request", "repair_request")
     def _compute_display(self):
         for exchange in self:
+            exchange.request_display = _readable_messages(exchange.request)
+            exchange.repair_request_display = _readable_messages(exchange.repair_request)
             lines = []
             for verdict in exchange.verdicts or []:
                 rejected = verdict.get("rejected")
