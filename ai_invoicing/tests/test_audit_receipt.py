@@ -2,8 +2,13 @@
 import hashlib
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+from lxml import etree
+
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.account.models.account_move_send import (
     AccountMoveSend as OdooAccountMoveSend,
@@ -64,6 +69,34 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
 
     def _search(self, filter_domain):
         return self.Log.search(filter_domain)
+
+    def _filter(self, name):
+        """The logs the search view's filter ``name`` finds, as a clerk would click it."""
+        view = self.env.ref("ai_invoicing.ai_invoice_log_view_search_receipt")
+        [node] = etree.fromstring(view.arch).xpath(f"//filter[@name='{name}']")
+        domain = safe_eval(
+            node.get("domain"),
+            {
+                "context_today": lambda: fields.Date.context_today(self.Log),
+                "relativedelta": relativedelta,
+            },
+        )
+        return self.Log.search(domain)
+
+    def test_not_viewed_after_seven_days(self):
+        _invoice, log = self._send()
+        _invoice2, viewed = self._send(self._customer("Brasserie Viewed"))
+        self.assertNotIn(log, self._filter("filter_receipt_not_viewed"), "sent today")
+        eight_days_ago = fields.Datetime.now() - relativedelta(days=8)
+        (log | viewed)._system_write({"receipt_sent_date": eight_days_ago})
+        viewed._ai_receipt("viewed", "portal")
+        found = self._filter("filter_receipt_not_viewed")
+        self.assertIn(log, found, "a clerk chases it by hand")
+        self.assertNotIn(viewed, found)
+        groups = dict(
+            self.Log._read_group([("id", "in", (log | viewed).ids)], ["receipt_state"], ["__count"])
+        )
+        self.assertEqual(groups, {"outgoing": 1, "viewed": 1})
 
     # ------------------------------------------------------------------
     # E-mail
