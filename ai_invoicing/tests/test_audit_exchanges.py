@@ -3,6 +3,8 @@ import hashlib
 import json
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.fields import Command
@@ -169,6 +171,13 @@ class TestAuditExchanges(AiInvoicingCommon):
         self.assertFalse(self.env["ai.llm.exchange"].with_user(manager_b).search([]))
         with self.assertRaises(AccessError):
             exchange.with_user(manager_b).read(["request"])
+
+    def test_retention_setting(self):
+        self.env["res.config.settings"].create({"ai_llm_retention_days": 90}).execute()
+        self.assertEqual(self.company.ai_llm_retention_days, 90)
+        with self.assertRaises(psycopg2.errors.CheckViolation), self.cr.savepoint():
+            self.company.ai_llm_retention_days = -1
+            self.company.flush_recordset()
 
     def test_retention_clears_bodies_and_keeps_their_hash(self):
         self.company.ai_llm_retention_days = 30
