@@ -16,8 +16,8 @@ RECEIPT_STATES = [
     ("viewed", "Viewed by the Customer"),
     ("paid", "Paid Online"),
 ]
-# a receipt state moves forward only (a late "sent" never hides a bounce), except
-# that a document handed over again after a failure is sent again
+# a receipt state moves forward only (a mail or Peppol update never hides a view or a
+# payment), except that a document handed over again after a failure is sent again
 _RANK = {
     False: -1,
     "outgoing": 0,

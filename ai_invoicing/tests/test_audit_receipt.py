@@ -111,6 +111,7 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
         self.assertEqual(log.pdf_attachment_id, pdf)
         self.assertEqual(log.pdf_sha256, hashlib.sha256(pdf.raw).hexdigest())
         self.assertTrue(log.pdf_intact)
+        sent_pdf = pdf.raw
         self._send_mail_queue(invoice)  # accepted by the SMTP server
         self.assertEqual(log.receipt_state, "sent")
         self.assertFalse(self._receipt_activity(invoice))
@@ -137,7 +138,12 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
         self.assertEqual(len(activity), 1, "the AR clerk fixes the address and resends")
         self.assertEqual(activity.user_id, self.company._ai_responsible_user(invoice))
         self.assertIn(log, self._search([("receipt_state", "=", "bounced")]))
-        # a late "sent" never hides the bounce
+        # a later re-render of the PDF cannot silently replace the evidence
+        pdf.sudo().raw = b"%PDF-1.7 re-rendered"
+        log.invalidate_recordset(["pdf_intact"])
+        self.assertFalse(log.pdf_intact)
+        self.assertEqual(log.pdf_sha256, hashlib.sha256(sent_pdf).hexdigest())
+        # the customer opened it after all (its portal link): a view outranks the bounce
         log._ai_receipt("viewed", "portal")
         self.assertEqual(log.receipt_state, "viewed", "but the customer did open it")
 
