@@ -155,6 +155,11 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
         self.assertEqual(log.receipt_state, "exception")
         self.assertEqual(self._timeline(log), ["outgoing", "exception"])
         self.assertEqual(len(self._receipt_activity(invoice)), 1)
+        # the clerk fixes the server and Odoo sends the mail again
+        self._mail(invoice).mark_outgoing()
+        self._send_mail_queue(invoice)
+        self.assertEqual(log.receipt_state, "sent")
+        self.assertEqual(self._timeline(log), ["outgoing", "exception", "sent"])
 
     def test_bounced_reminder_is_not_counted_as_delivered(self):
         """A follow-up reminder that bounced is not a reminder the customer had."""
