@@ -37,6 +37,11 @@
         "wizards/ai_cash_accept_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
+        "security/ai_llm_exchange_security.xml",
+        "data/ai_audit_data.xml",
+        "views/ai_llm_exchange_views.xml",
+        "views/res_config_settings_audit_views.xml",
+        "views/ai_invoice_log_receipt_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

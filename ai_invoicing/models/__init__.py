@@ -22,3 +22,15 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import ai_llm_exchange
+from . import ai_invoice_log_audit
+from . import res_company_audit
+from . import res_config_settings_audit
+from . import ai_invoice_log_receipt
+from . import ai_invoice_receipt_event
+from . import ai_invoice_agent_delivery_receipt
+from . import mail_notification
+from . import ai_invoice_agent_dunning_receipt
+from . import account_move_receipt
+from . import payment_transaction
+from . import mail_mail

@@ -235,6 +235,8 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     ("company_id", "=", company.id),
                     ("partner_id", "=", partner.id),
                     ("decision", "in", ("sent", "promise")),
+                    # a bounced or unsent reminder was not delivered: not a reminder
+                    ("receipt_state", "not in", ("bounced", "exception")),
                 ],
                 ["decision", "dunning_date", "dunning_level_id", "source_data"],
                 order="id",

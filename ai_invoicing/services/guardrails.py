@@ -272,30 +272,60 @@ def foreign_amounts(text: str, allowed: AllowedOutput) -> list[str]:
     ]
 
 
-def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]:
-    """Reasons to discard an LLM answer; empty when every text is safe to show."""
-    text = "\n".join(normalize(t) for t in texts if t)
-    flags = []
-    for code, what, finder in (
-        ("llm_amount_mismatch", "figure(s)", foreign_amounts),
-        ("llm_foreign_link", "link(s) or domain(s)", foreign_links),
-        ("llm_bank_details", "bank account number(s)", bank_details),
-        ("llm_foreign_contact", "e-mail address(es)", foreign_emails),
-        ("llm_foreign_contact", "phone number(s)", foreign_phones),
-    ):
-        found = finder(text, allowed)
-        if found:
-            flags.append(_flag(code, what, found))
-    hits = detect_injection(text)
-    if hits:
-        flags.append(
-            RiskFlag(
-                code="llm_output_injection",
+@dataclass(frozen=True)
+class Verdict:
+    """One guardrail's rejection: the rule, its flag code and the strings it refused.
+
+    The strings are for the audit trail (readable by AI Invoicing managers only);
+    the flag a clerk reads names what was refused without repeating it.
+    """
+
+    rule: str  # the check: amounts, links, bank_details, emails, phones, injection
+    code: str
+    what: str
+    found: tuple[str, ...]
+    patterns: tuple[str, ...] = ()  # the injection patterns that matched
+
+    def flag(self) -> RiskFlag:
+        if self.rule == "injection":
+            return RiskFlag(
+                code=self.code,
                 severity="warning",
                 message=(
                     "The AI text contained instruction-like wording "
-                    f"({', '.join(hits)}); it was discarded and the template used."
+                    f"({', '.join(self.patterns)}); it was discarded and the template used."
                 ),
             )
-        )
-    return flags
+        return _flag(self.code, self.what, self.found)
+
+    def as_dict(self) -> dict:
+        rule = f"{self.rule} ({', '.join(self.patterns)})" if self.patterns else self.rule
+        return {"rule": rule, "code": self.code, "rejected": list(self.found)}
+
+
+def output_verdicts(texts: Iterable[str], allowed: AllowedOutput) -> list[Verdict]:
+    """Each guardrail that rejects the texts, with the strings it rejected."""
+    text = "\n".join(normalize(t) for t in texts if t)
+    verdicts = []
+    for rule, code, what, finder in (
+        ("amounts", "llm_amount_mismatch", "figure(s)", foreign_amounts),
+        ("links", "llm_foreign_link", "link(s) or domain(s)", foreign_links),
+        ("bank_details", "llm_bank_details", "bank account number(s)", bank_details),
+        ("emails", "llm_foreign_contact", "e-mail address(es)", foreign_emails),
+        ("phones", "llm_foreign_contact", "phone number(s)", foreign_phones),
+    ):
+        found = finder(text, allowed)
+        if found:
+            verdicts.append(Verdict(rule, code, what, tuple(found)))
+    clean = normalize(text)
+    matches = {name: regex.search(clean) for name, regex in _COMPILED.items()}
+    hits = tuple(name for name, match in matches.items() if match)
+    if hits:
+        found = tuple(matches[name].group(0) for name in hits)
+        verdicts.append(Verdict("injection", "llm_output_injection", "", found, hits))
+    return verdicts
+
+
+def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]:
+    """Reasons to discard an LLM answer; empty when every text is safe to show."""
+    return [verdict.flag() for verdict in output_verdicts(texts, allowed)]

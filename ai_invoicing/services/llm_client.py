@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -51,10 +52,30 @@ class LLMResult:
     latency_ms: int = 0
     error: str | None = None
     attempts: int = 0
+    # what was exchanged, request by request (``RequestRecord``; the audit trail)
+    requests: list = field(default_factory=list)
+    endpoint_host: str = ""
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class RequestRecord:
+    """One request of a ``complete`` call, as sent and as answered (no key, ever).
+
+    ``messages``: the exact chat messages sent; ``answer``: the raw text answered
+    (None when nothing came back); ``validation``: ``"valid"``, the schema error, or
+    None when there was no answer to validate; ``repair``: the request asking to
+    correct an answer that did not validate.
+    """
+
+    messages: list[dict]
+    answer: str | None = None
+    validation: str | None = None
+    error: str | None = None
+    repair: bool = False
 
 
 class LLMFailure(Exception):
@@ -70,6 +91,7 @@ class _Exchange:
         self.completion_tokens = 0
         self.attempts = 0
         self.json_mode = False  # the server refused strict JSON schemas
+        self.requests: list[RequestRecord] = []
 
     def record(self, response):
         self.attempts += 1
@@ -143,6 +165,32 @@ class LLMGateway:
             latency_ms=int((time.monotonic() - started) * 1000),
             error=reason or None,
             attempts=exchange.attempts,
+            requests=[self._masked_record(r) for r in exchange.requests],
+            endpoint_host=self.endpoint_host(),
+        )
+
+    def endpoint_host(self) -> str:
+        """The endpoint's host (and port): what the audit trail names, never the URL's secrets."""
+        try:
+            parts = urlsplit(self.config.base_url or "")
+            host = parts.hostname or ""
+            return f"{host}:{parts.port}" if host and parts.port else host
+        except ValueError:
+            return ""
+
+    def _masked_record(self, record: RequestRecord) -> RequestRecord:
+        return RequestRecord(
+            messages=[
+                {
+                    key: self._mask(value) if isinstance(value, str) else value
+                    for key, value in message.items()
+                }
+                for message in record.messages
+            ],
+            answer=self._mask(record.answer) if record.answer is not None else None,
+            validation=record.validation,
+            error=self._mask(record.error) if record.error else None,
+            repair=record.repair,
         )
 
     def test_connection(self) -> tuple[bool, str]:
@@ -163,11 +211,15 @@ class LLMGateway:
 
     # -- internals -------------------------------------------------------
     def _complete(self, spec: PromptSpec, messages: list[dict], exchange: _Exchange):
-        content = self._content(self._create(messages, exchange, spec))
+        content = self._answer(messages, exchange, spec)
         try:
-            return spec.schema.model_validate_json(content)
+            data = spec.schema.model_validate_json(content)
         except ValidationError as exc:
             first_error = self._short_error(exc)
+            exchange.requests[-1].validation = first_error
+        else:
+            exchange.requests[-1].validation = "valid"
+            return data
         repair = messages + [
             {"role": "assistant", "content": content},
             {
@@ -178,13 +230,30 @@ class LLMGateway:
                 ),
             },
         ]
-        content = self._content(self._create(repair, exchange, spec))
+        content = self._answer(repair, exchange, spec, repair=True)
         try:
-            return spec.schema.model_validate_json(content)
+            data = spec.schema.model_validate_json(content)
         except ValidationError as exc:
+            exchange.requests[-1].validation = self._short_error(exc)
             raise LLMFailure(
                 f"LLM output failed validation twice and was discarded: {self._short_error(exc)}"
             ) from exc
+        exchange.requests[-1].validation = "valid"
+        return data
+
+    def _answer(self, messages, exchange: _Exchange, spec: PromptSpec, repair=False) -> str:
+        """The text answered to ``messages``, recorded on ``exchange`` as sent and answered."""
+        record = RequestRecord(messages=messages, repair=repair)
+        exchange.requests.append(record)
+        try:
+            response = self._create(messages, exchange, spec)
+            choice = response.choices[0] if response.choices else None
+            message = choice.message if choice is not None else None
+            record.answer = getattr(message, "refusal", None) or getattr(message, "content", None)
+            return self._content(response)
+        except LLMFailure as exc:
+            record.error = str(exc)
+            raise
 
     def _response_format(self, spec: PromptSpec | None, exchange: _Exchange | None) -> dict:
         if spec is None:

@@ -15,3 +15,6 @@ from . import test_screens
 from . import test_security
 from . import test_followup
 from . import test_cash_application
+from . import test_audit_exchanges
+from . import test_audit_receipt
+from . import test_audit_receipt_followup
