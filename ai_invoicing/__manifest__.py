@@ -37,6 +37,10 @@
         "wizards/ai_cash_accept_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
+        "security/ai_payment_behaviour_security.xml",
+        "views/ai_payment_behaviour_views.xml",
+        "views/ai_payment_term_rule_views.xml",
+        "views/res_config_settings_payment_behaviour_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

@@ -22,3 +22,13 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import ai_payment_behaviour
+from . import account_partial_reconcile
+from . import res_partner_payment_behaviour
+from . import ai_invoice_agent_dunning_behaviour
+from . import ai_payment_term_rule
+from . import res_company_payment_behaviour
+from . import res_config_settings_payment_behaviour
+from . import account_move_ai_checks_payment_terms
+from . import account_move_payment_terms
+from . import ai_invoice_agent_draft_payment_terms
