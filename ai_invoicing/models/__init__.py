@@ -32,3 +32,5 @@ from . import res_config_settings_payment_behaviour
 from . import account_move_ai_checks_payment_terms
 from . import account_move_payment_terms
 from . import ai_invoice_agent_draft_payment_terms
+from . import ai_invoice_log_credit
+from . import account_move_credits

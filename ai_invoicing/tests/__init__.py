@@ -16,3 +16,4 @@ from . import test_followup
 from . import test_cash_application
 from . import test_payment_behaviour
 from . import test_payment_terms_policy
+from . import test_credit_application
