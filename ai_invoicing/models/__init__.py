@@ -34,3 +34,4 @@ from . import account_move_payment_terms
 from . import ai_invoice_agent_draft_payment_terms
 from . import ai_invoice_log_credit
 from . import account_move_credits
+from . import ai_payment_behaviour_discount

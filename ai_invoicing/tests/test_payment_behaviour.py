@@ -1,9 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from datetime import timedelta
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user
+from odoo.tools.misc import formatLang
 
 from .test_followup import FollowupCommon
 
@@ -188,3 +189,61 @@ class TestPaymentBehaviour(PaymentBehaviourCommon):
         log = self._remind()
         self.assertIn("Payment behaviour: 4 paid invoice(s)", log.rationale)
         self.assertIn("100.0 % paid late", log.rationale)
+
+
+class TestEarlyDiscountSuggestion(PaymentBehaviourCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.early = cls.env.ref("account.account_payment_term_30days_early_discount")
+        cls.company.write(
+            {
+                "ai_early_discount_suggest": True,
+                "ai_early_discount_term_id": cls.early.id,
+                "ai_early_discount_min_days_late": 10.0,
+                "ai_early_discount_min_balance": 1000.0,
+            }
+        )
+
+    def _slow_payer(self):
+        for due_days_ago in (150, 120, 90, 60):
+            self._paid_late(25, amount=1000.0, due_days_ago=due_days_ago)
+        self._invoice(5, 3000.0)  # a large open balance
+
+    def test_suggested_to_a_slow_payer_with_the_cash_effect(self):
+        self._slow_payer()
+        row = self._row()
+        self.assertEqual(row.discount_term_id, self.early)
+        # paid 30 days after the invoice date (5 days of terms + 25 late), 4,000 a year:
+        # about 11 a day, 23 days sooner with 2/7 Net 30
+        self.assertIn("pays 25.0 day(s) late on average (30.0 day(s)", row.discount_note)
+        self.assertIn("23.0 day(s) sooner", row.discount_note)
+        self.assertIn(self._fmt(252.05), row.discount_note)
+        self.assertIn(self._fmt(80.0), row.discount_note)  # 2 % of 4,000 a year
+
+    def test_not_suggested_to_good_payers_or_small_balances(self):
+        for due_days_ago in (150, 120, 90, 60):
+            self._paid_late(0, amount=1000.0, due_days_ago=due_days_ago)
+        self._invoice(5, 3000.0)
+        self.assertFalse(self._row().discount_term_id)
+        self.company.ai_early_discount_suggest = False
+        self.assertFalse(self._row().discount_term_id)
+
+    def test_accepted_by_a_person_never_automatic(self):
+        self._slow_payer()
+        row = self._row()
+        customer = self.customer.with_company(self.company)
+        before = customer.property_payment_term_id
+        self.assertNotEqual(before, self.early, "a suggestion changes nothing by itself")
+        with self.assertRaises(AccessError):
+            row.with_user(self.clerk).action_accept_discount_terms()
+        row.with_user(self.reviewer).action_accept_discount_terms()
+        self.assertEqual(customer.property_payment_term_id, self.early)
+        self.assertIn("accepting the early-payment discount", customer.message_ids[0].body)
+        row.invalidate_recordset()
+        self.assertFalse(row.discount_term_id, "not suggested again")
+        with self.assertRaises(UserError):
+            row.with_user(self.reviewer).action_accept_discount_terms()
+
+    def _fmt(self, amount):
+        return formatLang(self.env, amount, currency_obj=self.company.currency_id)
