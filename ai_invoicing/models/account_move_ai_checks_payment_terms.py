@@ -32,15 +32,16 @@ class AccountMoveAiChecks(models.AbstractModel):
         return batch
 
     @api.model
-    def _prefetch_payment_terms(self, moves):
+    def _prefetch_payment_terms(self, moves, refresh=True):
         """The policy's rules per company (one search) and the customers' payment behaviour
-        (refreshed only for customers without a fresh row)."""
+        (refreshed only for customers without a fresh row, unless ``refresh`` is false)."""
         if not moves:
             return {"rules": {}, "rows": {}}
         return {
             "rules": self.env["ai.payment.term.rule"]._rules_by_company(moves.company_id),
             "rows": self.env["ai.payment.behaviour"]._get_for(
-                {(move.company_id.id, move.commercial_partner_id.id) for move in moves}
+                {(move.company_id.id, move.commercial_partner_id.id) for move in moves},
+                refresh=refresh,
             ),
         }
 

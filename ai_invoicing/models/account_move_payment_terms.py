@@ -45,7 +45,8 @@ class AccountMove(models.Model):
         if not todo:
             return
         Checks = self.env["account.move.ai.checks"]
-        data = Checks._prefetch_payment_terms(todo)
+        # the stored behaviour as it is: a read writes nothing (drafting refreshed it)
+        data = Checks._prefetch_payment_terms(todo, refresh=False)
         for move in todo:
             evaluation = Checks._payment_terms_evaluation(move, {"payment_terms": data})
             move.ai_suggested_payment_term_id = (
@@ -69,6 +70,11 @@ class AccountMove(models.Model):
             raise AccessError(
                 self.env._("Only AI Invoicing reviewers can apply the policy's payment terms.")
             )
+        # the customers' behaviour as of now (a payment since the draft may change the rule)
+        self.env["ai.payment.behaviour"]._get_for(
+            {(move.company_id.id, move.commercial_partner_id.id) for move in self}
+        )
+        self.invalidate_recordset(["ai_suggested_payment_term_id"])
         for move in self:
             if move.state != "draft":
                 raise UserError(

@@ -148,9 +148,10 @@ class AiPaymentBehaviour(models.Model):
     # Reading (refreshing what is missing or stale)
     # ------------------------------------------------------------------
     @api.model
-    def _get_for(self, pairs):
+    def _get_for(self, pairs, refresh=True):
         """``{(company id, commercial partner id): row}``; rows missing or stale are
-        refreshed first, only those customers."""
+        refreshed first, only those customers (``refresh=False``: the stored rows as they
+        are, for a read that must not write)."""
         pairs = {(c, p) for c, p in pairs if c and p}
         if not pairs:
             return {}
@@ -158,7 +159,7 @@ class AiPaymentBehaviour(models.Model):
         rows = self.sudo()._search_pairs(pairs)
         by_pair = {(row.company_id.id, row.partner_id.id): row for row in rows}
         todo = {pair for pair in pairs if pair not in by_pair or by_pair[pair].stale}
-        if todo:
+        if todo and refresh:
             by_pair.update(self._refresh(todo))
         return by_pair
 
