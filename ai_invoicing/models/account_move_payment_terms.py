@@ -53,16 +53,24 @@ class AccountMove(models.Model):
                 evaluation["rule"].payment_term_id if evaluation and evaluation["looser"] else False
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any(vals.get(fname) for vals in vals_list for fname in AI_POLICY_FIELDS):
+            self._ai_policy_write_check()
+        return super().create(vals_list)
+
     def write(self, vals):
-        if AI_POLICY_FIELDS & set(vals) and (
-            self.env.context.get("ai_policy_write") is not _AI_POLICY_WRITE
-        ):
+        if AI_POLICY_FIELDS & set(vals):
+            self._ai_policy_write_check()
+        return super().write(vals)
+
+    def _ai_policy_write_check(self):
+        if self.env.context.get("ai_policy_write") is not _AI_POLICY_WRITE:
             raise AccessError(
                 self.env._(
                     "The terms the payment-terms policy replaced are recorded by the policy only."
                 )
             )
-        return super().write(vals)
 
     def action_ai_apply_suggested_terms(self):
         """Put the policy's terms on the draft (AI Invoicing reviewers); checks re-run."""

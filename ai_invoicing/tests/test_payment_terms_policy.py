@@ -120,6 +120,14 @@ class TestPaymentTermsPolicy(PaymentBehaviourCommon):
         # the audit fields are the system's
         with self.assertRaises(AccessError):
             invoice.with_user(self.reviewer).write({"ai_payment_term_applied": False})
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.reviewer).create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "ai_payment_term_applied": True,
+                }
+            )
 
     def test_apply_refused_on_a_posted_invoice(self):
         self._slow_history()
