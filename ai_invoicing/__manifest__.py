@@ -42,6 +42,10 @@
         "views/ai_llm_exchange_views.xml",
         "views/res_config_settings_audit_views.xml",
         "views/ai_invoice_log_receipt_views.xml",
+        "security/ai_payment_behaviour_security.xml",
+        "views/ai_payment_behaviour_views.xml",
+        "views/ai_payment_term_rule_views.xml",
+        "views/res_config_settings_payment_behaviour_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

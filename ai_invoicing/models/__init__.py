@@ -34,3 +34,16 @@ from . import ai_invoice_agent_dunning_receipt
 from . import account_move_receipt
 from . import payment_transaction
 from . import mail_mail
+from . import ai_payment_behaviour
+from . import account_partial_reconcile
+from . import res_partner_payment_behaviour
+from . import ai_invoice_agent_dunning_behaviour
+from . import ai_payment_term_rule
+from . import res_company_payment_behaviour
+from . import res_config_settings_payment_behaviour
+from . import account_move_ai_checks_payment_terms
+from . import account_move_payment_terms
+from . import ai_invoice_agent_draft_payment_terms
+from . import ai_invoice_log_credit
+from . import account_move_credits
+from . import ai_payment_behaviour_discount

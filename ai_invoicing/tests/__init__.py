@@ -18,3 +18,6 @@ from . import test_cash_application
 from . import test_audit_exchanges
 from . import test_audit_receipt
 from . import test_audit_receipt_followup
+from . import test_payment_behaviour
+from . import test_payment_terms_policy
+from . import test_credit_application

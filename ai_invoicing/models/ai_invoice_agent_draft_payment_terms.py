@@ -1,0 +1,31 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo import api, models
+
+
+class AiInvoiceAgentDraft(models.AbstractModel):
+    """With the payment-terms policy set to apply automatically, the drafting agent puts
+    the policy's terms on a draft whose order's terms are looser, before the checks run
+    (their info finding and the snapshot say so); otherwise the check's warning sends
+    the draft to review with the suggested terms."""
+
+    _inherit = "ai.invoice.agent.draft"
+
+    @api.model
+    def _finalize(self, log, invoice):
+        company = invoice.company_id
+        if company.ai_payment_terms_policy and company.ai_payment_terms_auto_apply:
+            evaluation = self.env["account.move.ai.checks"]._payment_terms_evaluation(invoice)
+            if evaluation and evaluation["looser"]:
+                invoice._ai_apply_policy_terms(evaluation["rule"].payment_term_id)
+        return super()._finalize(log, invoice)
+
+    @api.model
+    def _snapshot(self, log, invoice, routing):
+        snapshot = super()._snapshot(log, invoice, routing)
+        if invoice.company_id.ai_payment_terms_policy:
+            snapshot["payment_terms_policy"] = {
+                "terms": invoice.invoice_payment_term_id.display_name or None,
+                "applied_by_policy": invoice.ai_payment_term_applied,
+                "terms_before": invoice.ai_payment_term_before_id.display_name or None,
+            }
+        return snapshot
