@@ -37,6 +37,7 @@
         "wizards/ai_cash_accept_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
+        "views/res_config_settings_checks_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

@@ -22,3 +22,7 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import res_company_checks
+from . import res_config_settings_checks
+from . import account_move_line_ai_history
+from . import account_move_ai_checks_history
