@@ -26,3 +26,7 @@ from . import res_company_checks
 from . import res_config_settings_checks
 from . import account_move_line_ai_history
 from . import account_move_ai_checks_history
+from . import account_move_ai_checks_entitlements
+from . import account_move_ai_checks_parties
+from . import account_move_ai_checks_supply
+from . import account_move_ai_checks_rate_age

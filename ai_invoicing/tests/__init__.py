@@ -15,3 +15,5 @@ from . import test_security
 from . import test_followup
 from . import test_cash_application
 from . import test_checks_line_history
+from . import test_checks_entitlements
+from . import test_checks_parties
