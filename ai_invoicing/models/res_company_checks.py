@@ -137,3 +137,23 @@ class ResCompany(models.Model):
         default=7,
         help="A rate older than this many days on the invoice date is a warning.",
     )
+    # Doubles
+    ai_check_twins = fields.Boolean(
+        string="Check Orders Entered Twice",
+        default=True,
+        help="Warn when another order of the customer has the very same goods (products, "
+        "quantities, prices) within a few days, or under the same customer reference within "
+        "the duplicate window, even when a shipping line makes the totals differ.",
+    )
+    ai_twin_days = fields.Integer(
+        string="Same Goods Window (days)",
+        default=3,
+        help="Two orders with the same goods this many days apart or less are suspect; a "
+        "weekly standing order is further apart.",
+    )
+    ai_check_shipping_twice = fields.Boolean(
+        string="Check Shipping Billed Twice",
+        default=True,
+        help="Warn when one order's shipping appears twice on the invoice, or is invoiced "
+        "beyond what the order charges.",
+    )

@@ -57,3 +57,8 @@ class ResConfigSettings(models.TransientModel):
     )
     ai_check_rate_age = fields.Boolean(related="company_id.ai_check_rate_age", readonly=False)
     ai_rate_max_age_days = fields.Integer(related="company_id.ai_rate_max_age_days", readonly=False)
+    ai_check_twins = fields.Boolean(related="company_id.ai_check_twins", readonly=False)
+    ai_twin_days = fields.Integer(related="company_id.ai_twin_days", readonly=False)
+    ai_check_shipping_twice = fields.Boolean(
+        related="company_id.ai_check_shipping_twice", readonly=False
+    )

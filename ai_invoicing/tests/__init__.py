@@ -17,3 +17,4 @@ from . import test_cash_application
 from . import test_checks_line_history
 from . import test_checks_entitlements
 from . import test_checks_parties
+from . import test_checks_doubles
