@@ -31,3 +31,4 @@ from . import account_move_ai_checks_parties
 from . import account_move_ai_checks_supply
 from . import account_move_ai_checks_rate_age
 from . import account_move_ai_checks_doubles
+from . import account_move_ai_checks_lots

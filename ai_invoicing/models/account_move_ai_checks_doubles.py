@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
 from ..services import checks, checks_doubles
@@ -46,13 +47,17 @@ class AccountMoveAiChecks(models.AbstractModel):
 
     @api.model
     def _prefetch_twins(self, moves):
-        """``{(company id, customer id): other invoices}`` of the window, one search.
+        """``{"candidates": {(company id, customer id): invoices}, "goods": {move id:
+        (goods rows, order names)}}`` for the window, in two queries whatever is cached.
 
         The window is the larger of the twin days and the duplicate window before the
         earliest checked invoice; the ``(commercial_partner_id, date)`` index bounds it.
+        The goods of the candidates and of the checked invoices are read in one query
+        (product, quantity, price, discount, shipping or not, order), so the cost does not
+        depend on whether the candidates are in the batch.
         """
         if not moves:
-            return {}
+            return {"candidates": {}, "goods": {}}
         days = max(
             max(company.ai_twin_days, company.ai_duplicate_days) for company in moves.company_id
         )
@@ -70,37 +75,54 @@ class AccountMoveAiChecks(models.AbstractModel):
             ["name", "company_id", "commercial_partner_id", "date", "invoice_date", "ref"]
             + ["amount_total", "currency_id", "invoice_origin"],
         )
-        # their lines and orders at once, for the goods signatures
-        lines = others.invoice_line_ids
-        lines.mapped("quantity")
-        lines.sale_line_ids.order_id.mapped("name")
-        grouped = {}
-        for other in others | moves:
-            grouped.setdefault((other.company_id.id, other.commercial_partner_id.id), []).append(
-                other
-            )
-        return grouped
-
-    @api.model
-    def _goods_lines(self, move, batch):
-        shipping = batch["shipping_products"]
-        return move._ai_product_lines().filtered(
-            lambda line: (
-                line.product_id not in shipping and not line.sale_line_ids.filtered("is_delivery")
+        keyed = others | moves
+        self.env["account.move.line"].flush_model(
+            ["move_id", "display_type", "product_id", "quantity", "price_unit", "discount"]
+        )
+        self.env["sale.order.line"].flush_model(["is_delivery", "order_id"])
+        # the moves are the checked ones and their customer's own invoices of the window
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.move_id, line.product_id, line.quantity, line.price_unit,
+                       line.discount, BOOL_OR(COALESCE(sol.is_delivery, FALSE)),
+                       ARRAY_AGG(DISTINCT so.name) FILTER (WHERE so.name IS NOT NULL)
+                  FROM account_move_line AS line
+             LEFT JOIN sale_order_line_invoice_rel AS rel ON rel.invoice_line_id = line.id
+             LEFT JOIN sale_order_line AS sol ON sol.id = rel.order_line_id
+             LEFT JOIN sale_order AS so ON so.id = sol.order_id
+                 WHERE line.move_id = ANY(%(ids)s)
+                   AND line.display_type = 'product'
+                   AND line.product_id IS NOT NULL
+              GROUP BY line.id
+                """,
+                ids=keyed.ids,
             )
         )
+        goods = {move_id: ([], set()) for move_id in keyed.ids}
+        for move_id, product_id, qty, price, discount, is_delivery, orders in rows:
+            goods[move_id][0].append((product_id, qty or 0.0, price or 0.0, discount, is_delivery))
+            goods[move_id][1].update(orders or ())
+        candidates = {}
+        for other in keyed:
+            candidates.setdefault((other.company_id.id, other.commercial_partner_id.id), []).append(
+                other
+            )
+        return {"candidates": candidates, "goods": goods}
 
     @api.model
     def _twin_key(self, move, batch):
-        lines = self._goods_lines(move, batch)
+        rows, orders = batch["twins"]["goods"].get(move.id, ([], set()))
+        shipping = set(batch["shipping_products"].ids)
         return checks_doubles.TwinKey(
             id=move.id,
             name=move.name if move.name and move.name != "/" else f"draft #{move.id}",
             day=self._move_date(move),
-            orders=frozenset(lines.sale_line_ids.order_id.mapped("name")),
+            orders=frozenset(orders),
             goods=checks_doubles.goods_signature(
-                (line.product_id.id, line.quantity, line.price_unit, line.discount)
-                for line in lines
+                (product_id, qty, price, discount)
+                for product_id, qty, price, discount, is_delivery in rows
+                if not is_delivery and product_id not in shipping
             ),
             ref=move.ref or None,
         )
@@ -110,7 +132,9 @@ class AccountMoveAiChecks(models.AbstractModel):
         company = move.company_id
         candidates = [
             other
-            for other in batch["twins"].get((company.id, move.commercial_partner_id.id), [])
+            for other in batch["twins"]["candidates"].get(
+                (company.id, move.commercial_partner_id.id), []
+            )
             if other.id != move.id
             # the duplicate check already reports the same total under the same origin or
             # reference: only what the shipping line hides from it is reported here
@@ -133,9 +157,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         findings = []
         for hit in hits:
             other = self.env["account.move"].browse(hit.facts["other_id"])
-            orders = (
-                self._goods_lines(move, batch) | self._goods_lines(other, batch)
-            ).sale_line_ids
+            orders = self._twin_key(move, batch).orders | self._twin_key(other, batch).orders
             if hit.facts["same_ref"]:
                 why = self.env._("the same customer reference %(ref)s", ref=move.ref)
             else:
@@ -146,7 +168,7 @@ class AccountMoveAiChecks(models.AbstractModel):
                 "differ only by shipping. Check the order was not entered twice.",
                 other=other.name if other.name and other.name != "/" else f"#{other.id}",
                 date=format_date(self.env, self._move_date(other)),
-                orders=", ".join(sorted(set(orders.order_id.mapped("name")))),
+                orders=", ".join(sorted(orders)),
                 why=why,
                 amount=self._twin_money(move, move.amount_total),
                 other_amount=self._twin_money(other, other.amount_total),

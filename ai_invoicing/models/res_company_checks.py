@@ -157,3 +157,10 @@ class ResCompany(models.Model):
         help="Warn when one order's shipping appears twice on the invoice, or is invoiced "
         "beyond what the order charges.",
     )
+    # Omissions
+    ai_check_lots = fields.Boolean(
+        string="Check Lots and Serial Numbers",
+        default=True,
+        help="When invoices print lots and serial numbers (Inventory setting), warn about a "
+        "tracked product invoiced beyond what was delivered with a lot.",
+    )

@@ -62,3 +62,4 @@ class ResConfigSettings(models.TransientModel):
     ai_check_shipping_twice = fields.Boolean(
         related="company_id.ai_check_shipping_twice", readonly=False
     )
+    ai_check_lots = fields.Boolean(related="company_id.ai_check_lots", readonly=False)

@@ -96,3 +96,33 @@ def check_shipping_twice(lines: Sequence[ShippingLine], rounding: float = 1e-6) 
                 )
             )
     return hits
+
+
+@dataclass(frozen=True)
+class LotLine:
+    """A line of a product tracked by lots or serial numbers, in the product's unit:
+    ``lot_qty`` is what its deliveries carried with a lot (returns deducted) and earlier
+    invoices did not take yet."""
+
+    product_id: int
+    invoiced_qty: float
+    lot_qty: float
+
+
+def check_missing_lots(lines: Sequence[LotLine], rounding: float = 1e-6) -> list[Hit]:
+    """Tracked products invoiced without their lots or serial numbers (the caller only asks
+    when the invoices print them): more invoiced than delivered with a lot."""
+    return [
+        Hit(
+            "lots_missing",
+            "warning",
+            "lots",
+            {
+                "product_id": line.product_id,
+                "invoiced_qty": line.invoiced_qty,
+                "lot_qty": max(line.lot_qty, 0.0),
+            },
+        )
+        for line in lines
+        if line.invoiced_qty > max(line.lot_qty, 0.0) + rounding
+    ]

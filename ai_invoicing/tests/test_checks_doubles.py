@@ -134,3 +134,53 @@ class TestDoublesChecks(AiChecksCommon):
             self.assertEqual(len(invoice), 1)
             self.assertEqual(len(invoice.invoice_line_ids.sale_line_ids.order_id), 2)
             self.assertEqual(self._recheck(invoice), [])
+
+    # -- lots and serial numbers -------------------------------------------------------------
+    def _lot_product(self, policy):
+        product = self._create_product(
+            name=f"Barrel-aged Quad ({policy})",
+            type="consu",
+            is_storable=True,
+            tracking="lot",
+            invoice_policy=policy,
+            lst_price=40.0,
+            standard_price=20.0,
+            taxes_id=[Command.set(self.tax_sale_a.ids)],
+            company_id=self.company.id,
+        )
+        lot = self.env["stock.lot"].create(
+            {"name": f"Q-2026-{policy}", "product_id": product.id, "company_id": self.company.id}
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            product, self.warehouse.lot_stock_id, 100, lot_id=lot
+        )
+        return product
+
+    def _print_lots(self, on=True):
+        group = self.env.ref("stock_account.group_lot_on_invoice")
+        command = Command.link(group.id) if on else Command.unlink(group.id)
+        self.env.ref("base.group_user").implied_ids = [command]
+
+    def test_tracked_product_invoiced_before_its_lots_were_delivered(self):
+        self._print_lots()
+        product = self._lot_product("order")
+        order = self._fox_order(lines=[(product, 10)])
+        invoice = order._create_invoices()
+        findings = self.env["account.move.ai.checks"]._run(invoice)
+        self.assertEqual(self._codes(findings), ["lots_missing"])
+        message = findings[0].message
+        for fact in ("'Barrel-aged Quad (order)'", "10 Units are invoiced", "only 0 Units"):
+            self.assertIn(fact, message)
+        self.company.ai_check_lots = False
+        self.assertEqual(self._recheck(invoice), [])
+
+    def test_lots_look_alikes(self):
+        self._print_lots()
+        with self.subTest("delivered with its lot, then invoiced"):
+            log, invoice = self._fox(lines=[(self._lot_product("delivery"), 10)])
+            self.assertEqual(self._codes(log), [])
+            self.assertEqual(invoice.ai_review_state, "none")
+        with self.subTest("invoices that do not print lots"):
+            self._print_lots(on=False)
+            order = self._fox_order(lines=[(self._lot_product("order"), 10)])
+            self.assertEqual(self._recheck(order._create_invoices()), [])

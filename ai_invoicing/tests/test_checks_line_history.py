@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -151,7 +152,17 @@ class TestLineHistoryChecks(AiChecksCommon):
         self.assertEqual(self._codes(log), [])
 
     def test_queries_do_not_grow_with_the_batch_or_the_history(self):
+        """Every check on, with what makes their look-ups run: line history, a pricelist and
+        payment terms of the customer's own, a sales warning, invoices printing lots."""
         customers = [self.kroon, self.fox, self.van_dijk]
+        fox = self.fox.with_company(self.company)
+        fox.specific_property_product_pricelist = self.horeca
+        fox.property_payment_term_id = self.env.ref("account.account_payment_term_30days")
+        self.van_dijk.sale_warn_msg = "Do not invoice before the dispute is settled."
+        self.env.ref("base.group_user").implied_ids = [
+            Command.link(self.env.ref("stock_account.group_lot_on_invoice").id)
+        ]
+        self.company.account_use_credit_limit = True
         self._post_lines_history(self.fox, [[(self.keg, 10, 138.0)]] * 4)
         self._post_lines_history(self.van_dijk, [[(self.keg, 20, 138.0)]] * 4)
         invoices = self.env["account.move"]

@@ -4,8 +4,10 @@ shipping line, and shipping billed twice."""
 from datetime import date
 
 from ai_invoicing.services.checks_doubles import (
+    LotLine,
     ShippingLine,
     TwinKey,
+    check_missing_lots,
     check_shipping_twice,
     check_twins,
     goods_signature,
@@ -70,3 +72,15 @@ def test_one_shipping_line_per_order_is_clean():
     assert check_shipping_twice([ShippingLine(7, "S00042", 1, 1)]) == []
     two_orders = [ShippingLine(7, "S00042", 1, 1), ShippingLine(9, "S00057", 1, 1)]
     assert check_shipping_twice(two_orders) == []
+
+
+def test_tracked_product_invoiced_before_its_lots_were_delivered():
+    hits = check_missing_lots([LotLine(KEG, 10.0, 0.0)])
+    assert codes(hits) == [("lots_missing", "warning")]
+    assert hits[0].facts == {"product_id": KEG, "invoiced_qty": 10.0, "lot_qty": 0.0}
+    assert codes(check_missing_lots([LotLine(KEG, 10.0, 4.0)])) == [("lots_missing", "warning")]
+
+
+def test_tracked_product_delivered_with_its_lots_is_clean():
+    assert check_missing_lots([LotLine(KEG, 10.0, 10.0)]) == []
+    assert check_missing_lots([LotLine(KEG, 10.0, 12.0)]) == []
