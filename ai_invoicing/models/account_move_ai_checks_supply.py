@@ -25,7 +25,9 @@ class AccountMoveAiChecks(models.AbstractModel):
     def _prefetch_batch(self, moves, source_keys):
         batch = super()._prefetch_batch(moves, source_keys)
         checked = moves.filtered(lambda move: move.company_id.ai_check_place_of_supply)
-        pickings = checked.invoice_line_ids.sale_line_ids.move_ids.picking_id
+        # sudo: stock.picking - where the deliveries left from and went to; whoever runs
+        # the checks (agent, reviewer) need not be a stock user
+        pickings = checked.invoice_line_ids.sale_line_ids.sudo().move_ids.picking_id
         pickings.partner_id.country_id.mapped("code")
         pickings.picking_type_id.warehouse_id.partner_id.country_id.mapped("code")
         checked.invoice_line_ids.tax_ids.children_tax_ids.mapped("amount")
@@ -51,7 +53,8 @@ class AccountMoveAiChecks(models.AbstractModel):
                 not line.sale_line_ids.filtered(lambda sol: sol.is_delivery or sol.is_downpayment)
             )
         )
-        pickings = lines.sale_line_ids.move_ids.picking_id.filtered(
+        # sudo: stock.picking - as in _prefetch_batch
+        pickings = lines.sale_line_ids.sudo().move_ids.picking_id.filtered(
             lambda picking: picking.picking_type_code == "outgoing" and picking.state == "done"
         )
         ship_from = [

@@ -171,6 +171,9 @@ class TestDoublesChecks(AiChecksCommon):
         message = findings[0].message
         for fact in ("'Barrel-aged Quad (order)'", "10 Units are invoiced", "only 0 Units"):
             self.assertIn(fact, message)
+        Checks = self.env["account.move.ai.checks"].with_user(self.reviewer)
+        findings = Checks._run(invoice.with_user(self.reviewer))
+        self.assertEqual(self._codes(findings), ["lots_missing"], "as a reviewer too")
         self.company.ai_check_lots = False
         self.assertEqual(self._recheck(invoice), [])
 

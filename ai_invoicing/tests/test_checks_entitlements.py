@@ -97,10 +97,11 @@ class TestEntitlementChecks(AiChecksCommon):
             "another pricelist with the same prices": (self.fox, self.promo),
             "a customer without a pricelist of its own": (self.van_dijk, self.wholesale),
         }
-        for case, (partner, pricelist) in cases.items():
+        # other quantities each time: the same goods twice in a day are a double
+        for qty, (case, (partner, pricelist)) in enumerate(cases.items(), 10):
             with self.subTest(case):
                 log, invoice = self._draft_lines(
-                    partner, [(self.keg, 10)], pricelist_id=pricelist.id
+                    partner, [(self.keg, qty)], pricelist_id=pricelist.id
                 )
                 self.assertEqual(self._codes(log), [])
                 self.assertEqual(invoice.ai_review_state, "none")
@@ -171,7 +172,7 @@ class TestEntitlementChecks(AiChecksCommon):
             self.assertEqual(self._codes(log), [])
         with self.subTest("its own early payment discount"):
             self.fox.with_company(self.company).property_payment_term_id = self.early
-            log, _invoice = self._fox([(self.keg, 10)], payment_term_id=self.early.id)
+            log, _invoice = self._fox([(self.keg, 11)], payment_term_id=self.early.id)
             self.assertEqual(self._codes(log), [])
 
     # -- manual rebates ----------------------------------------------------------------------
