@@ -6,8 +6,9 @@ from ..services import checks, checks_doubles
 
 class AccountMoveAiChecks(models.AbstractModel):
     """Omissions: tracked products invoiced without their lots or serial numbers when the
-    invoices print them (Inventory setting *Display Lots & Serial Numbers on Invoices*).
-    Rule in ``services/checks_doubles.py``."""
+    invoices print them (Inventory setting *Display Lots & Serial Numbers on Invoices*); a
+    service invoiced on delivered quantities with nothing delivered.
+    Rules in ``services/checks_doubles.py``."""
 
     _inherit = "account.move.ai.checks"
 
@@ -15,6 +16,10 @@ class AccountMoveAiChecks(models.AbstractModel):
     def _registry(self, move, batch):
         return super()._registry(move, batch) + [
             (move.company_id.ai_check_lots, lambda: self._findings_lots(move, batch)),
+            (
+                move.company_id.ai_check_services_delivered,
+                lambda: self._findings_services_delivered(move),
+            ),
         ]
 
     @api.model
@@ -77,6 +82,56 @@ class AccountMoveAiChecks(models.AbstractModel):
                         invoiced=self._format_qty(hit.facts["invoiced_qty"]),
                         lots=self._format_qty(hit.facts["lot_qty"]),
                         unit=product.uom_id.name,
+                    ),
+                    hit.check,
+                )
+            )
+        return findings
+
+    @api.model
+    def _findings_services_delivered(self, move):
+        """Services invoiced on delivered quantities with nothing delivered to invoice.
+
+        A line of the order is the quantities check's business while that check is on
+        (``qty_over_delivered``); a line added by hand is compared with the delivered and not
+        yet invoiced quantity of the same service on the invoice's orders (none: nothing).
+        """
+        company = move.company_id
+        lines = move._ai_product_lines().filtered(
+            lambda line: (
+                line.product_id.type == "service"
+                and line.product_id.invoice_policy == "delivery"
+                and line.quantity > 0
+            )
+        )
+        order_lines = move._ai_product_lines().sale_line_ids.order_id.order_line
+        items = []
+        for line in lines:
+            if line.sale_line_ids and company.ai_check_quantities:
+                continue
+            linked = line.sale_line_ids or order_lines.filtered(
+                lambda sol, p=line.product_id: sol.product_id == p
+            )
+            deliverable = sum(
+                sol.qty_delivered - sol.qty_invoiced for sol in linked if not sol.is_downpayment
+            )
+            if line.sale_line_ids:  # this line is already in qty_invoiced
+                deliverable += line.quantity
+            items.append(checks_doubles.ServiceLine(line.product_id.id, line.quantity, deliverable))
+        hits = checks_doubles.check_services_not_delivered(items, self._qty_rounding())
+        findings = []
+        for hit in hits:
+            product = self.env["product.product"].browse(hit.facts["product_id"])
+            findings.append(
+                checks.Finding(
+                    hit.code,
+                    hit.severity,
+                    self.env._(
+                        "'%(product)s' is invoiced on delivered quantities, but nothing of it "
+                        "was delivered and left to invoice (%(qty)s invoiced). Invoice it once "
+                        "the service is done and recorded on the order.",
+                        product=product.display_name,
+                        qty=self._format_qty(hit.facts["invoiced_qty"]),
                     ),
                     hit.check,
                 )

@@ -164,3 +164,9 @@ class ResCompany(models.Model):
         help="When invoices print lots and serial numbers (Inventory setting), warn about a "
         "tracked product invoiced beyond what was delivered with a lot.",
     )
+    ai_check_services_delivered = fields.Boolean(
+        string="Check Services Not Delivered",
+        default=True,
+        help="Warn about a service invoiced on delivered quantities with nothing delivered "
+        "left to invoice (e.g. added by hand to a draft before the work was done).",
+    )

@@ -63,3 +63,6 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.ai_check_shipping_twice", readonly=False
     )
     ai_check_lots = fields.Boolean(related="company_id.ai_check_lots", readonly=False)
+    ai_check_services_delivered = fields.Boolean(
+        related="company_id.ai_check_services_delivered", readonly=False
+    )

@@ -126,3 +126,28 @@ def check_missing_lots(lines: Sequence[LotLine], rounding: float = 1e-6) -> list
         for line in lines
         if line.invoiced_qty > max(line.lot_qty, 0.0) + rounding
     ]
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    """A service invoiced on delivered quantities, in its order line's unit: what this
+    invoice bills and what its order lines delivered and did not invoice before it."""
+
+    product_id: int
+    invoiced_qty: float
+    deliverable_qty: float
+
+
+def check_services_not_delivered(lines: Sequence[ServiceLine], rounding: float = 1e-6) -> list[Hit]:
+    """A service invoiced on delivered quantities with nothing delivered to invoice (e.g. a
+    line added by hand to a draft: the order's installation not done yet)."""
+    return [
+        Hit(
+            "service_not_delivered",
+            "warning",
+            "services",
+            {"product_id": line.product_id, "invoiced_qty": line.invoiced_qty},
+        )
+        for line in lines
+        if line.invoiced_qty > rounding and line.deliverable_qty <= rounding
+    ]

@@ -187,3 +187,44 @@ class TestDoublesChecks(AiChecksCommon):
             self._print_lots(on=False)
             order = self._fox_order(lines=[(self._lot_product("order"), 10)])
             self.assertEqual(self._recheck(order._create_invoices()), [])
+
+    # -- services invoiced on delivery with nothing delivered --------------------------------
+    def _installation_draft(self):
+        installation = self._create_product(
+            name="Tap installation",
+            type="service",
+            invoice_policy="delivery",
+            lst_price=80.0,
+            standard_price=30.0,
+            taxes_id=[Command.set(self.tax_sale_a.ids)],
+        )
+        log, invoice = self._fox(lines=[(self.keg, 10), (installation, 1)])
+        self.assertEqual(self._codes(log), [])
+        self.assertNotIn(installation, invoice.invoice_line_ids.product_id)
+        return installation, invoice
+
+    def test_service_added_by_hand_before_it_was_done(self):
+        installation, invoice = self._installation_draft()
+        invoice.write({"invoice_line_ids": [Command.create({"product_id": installation.id})]})
+        findings = self.env["account.move.ai.checks"]._run(invoice)
+        self.assertEqual(self._codes(findings), ["service_not_delivered"])
+        self.assertIn("'Tap installation' is invoiced on delivered quantities", findings[0].message)
+        self.company.ai_check_services_delivered = False
+        self.assertEqual(self._recheck(invoice), [])
+
+    def test_service_look_alikes(self):
+        with self.subTest("the installation done and recorded on the order"):
+            installation, invoice = self._installation_draft()
+            order_line = invoice.invoice_line_ids.sale_line_ids.order_id.order_line.filtered(
+                lambda sol: sol.product_id == installation
+            )
+            order_line.qty_delivered = 1
+            invoice.write({"invoice_line_ids": [Command.create({"product_id": installation.id})]})
+            self.assertEqual(self._recheck(invoice), [])
+        with self.subTest("a service invoiced on ordered quantities"):
+            self.product_order.with_company(self.company).standard_price = 20.0
+            log, invoice = self._fox(lines=[(self.keg, 12)])
+            invoice.write(
+                {"invoice_line_ids": [Command.create({"product_id": self.product_order.id})]}
+            )
+            self.assertEqual(self._recheck(invoice), [])

@@ -5,9 +5,11 @@ from datetime import date
 
 from ai_invoicing.services.checks_doubles import (
     LotLine,
+    ServiceLine,
     ShippingLine,
     TwinKey,
     check_missing_lots,
+    check_services_not_delivered,
     check_shipping_twice,
     check_twins,
     goods_signature,
@@ -84,3 +86,14 @@ def test_tracked_product_invoiced_before_its_lots_were_delivered():
 def test_tracked_product_delivered_with_its_lots_is_clean():
     assert check_missing_lots([LotLine(KEG, 10.0, 10.0)]) == []
     assert check_missing_lots([LotLine(KEG, 10.0, 12.0)]) == []
+
+
+def test_service_invoiced_on_delivery_with_nothing_delivered():
+    hits = check_services_not_delivered([ServiceLine(KEG, 1.0, 0.0)])
+    assert codes(hits) == [("service_not_delivered", "warning")]
+    assert hits[0].facts == {"product_id": KEG, "invoiced_qty": 1.0}
+
+
+def test_service_done_and_recorded_is_clean():
+    assert check_services_not_delivered([ServiceLine(KEG, 1.0, 1.0)]) == []
+    assert check_services_not_delivered([ServiceLine(KEG, 0.0, 0.0)]) == []
