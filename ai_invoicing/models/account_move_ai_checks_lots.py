@@ -26,6 +26,18 @@ class AccountMoveAiChecks(models.AbstractModel):
     def _prefetch_batch(self, moves, source_keys):
         batch = super()._prefetch_batch(moves, source_keys)
         group = self.env.ref("stock_account.group_lot_on_invoice", raise_if_not_found=False)
+        services = moves.filtered(
+            lambda move: (
+                move.company_id.ai_check_services_delivered
+                and move.invoice_line_ids.product_id.filtered(
+                    lambda product: (
+                        product.type == "service" and product.invoice_policy == "delivery"
+                    )
+                )
+            )
+        )
+        # the order lines a service line added by hand is compared with, for the batch
+        services.invoice_line_ids.sale_line_ids.order_id.order_line.mapped("qty_delivered")
         batch["lots_printed"] = bool(
             group and group in self.env.ref("base.group_user").all_implied_ids
         )
@@ -104,6 +116,8 @@ class AccountMoveAiChecks(models.AbstractModel):
                 and line.quantity > 0
             )
         )
+        if not lines:
+            return []
         order_lines = move._ai_product_lines().sale_line_ids.order_id.order_line
         items = []
         for line in lines:
