@@ -46,6 +46,7 @@
         "views/ai_payment_behaviour_views.xml",
         "views/ai_payment_term_rule_views.xml",
         "views/res_config_settings_payment_behaviour_views.xml",
+        "views/res_config_settings_checks_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

@@ -47,3 +47,13 @@ from . import ai_invoice_agent_draft_payment_terms
 from . import ai_invoice_log_credit
 from . import account_move_credits
 from . import ai_payment_behaviour_discount
+from . import res_company_checks
+from . import res_config_settings_checks
+from . import account_move_line_ai_history
+from . import account_move_ai_checks_history
+from . import account_move_ai_checks_entitlements
+from . import account_move_ai_checks_parties
+from . import account_move_ai_checks_supply
+from . import account_move_ai_checks_rate_age
+from . import account_move_ai_checks_doubles
+from . import account_move_ai_checks_lots

@@ -21,3 +21,7 @@ from . import test_audit_receipt_followup
 from . import test_payment_behaviour
 from . import test_payment_terms_policy
 from . import test_credit_application
+from . import test_checks_line_history
+from . import test_checks_entitlements
+from . import test_checks_parties
+from . import test_checks_doubles

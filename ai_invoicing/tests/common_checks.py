@@ -248,3 +248,34 @@ class AiChecksCommon(AiInvoicingCommon):
     def _fmt(self, amount, currency=None):
         """An amount as the checks print it (Odoo's formatLang)."""
         return formatLang(self.env, amount, currency_obj=currency or self.eur)
+
+    # -- line history (test_checks_line_history.py) -------------------------------------------
+    @classmethod
+    def _post_lines_history(cls, partner, invoices, currency=None):
+        """Post one invoice a week back for each of ``invoices`` (newest first), each a list
+        of (product, quantity, unit price[, extra line values])."""
+        today = fields.Date.today()
+        moves = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": today - timedelta(weeks=weeks),
+                    "currency_id": (currency or cls.eur).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": line[0].id,
+                                "quantity": line[1],
+                                "price_unit": line[2],
+                                **(line[3] if len(line) > 3 else {}),
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+                for weeks, lines in enumerate(invoices, 1)
+            ]
+        )
+        moves.action_post()
+        return moves

@@ -169,7 +169,10 @@ class TestControllerChecks(AiChecksCommon):
 
     # -- one pass over a batch ---------------------------------------------------------------
     def test_batch_queries_do_not_grow_with_the_batch(self):
-        """12 drafts for Fox, Van Dijk and Hoppy take as many queries as 3 of them (48).
+        """12 drafts for Fox, Van Dijk and Hoppy take as many queries as 3 of them (65).
+
+        Every check of the addon runs, the controller checks (line history, entitlements,
+        doubles, ...) included.
 
         Everything is switched on (credit limits too). The history look-ups are one search
         each for the whole batch and the per-record reads are prefetched for the batch. What
