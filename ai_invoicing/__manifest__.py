@@ -2,7 +2,7 @@
 {
     "name": "AI Invoicing",
     "summary": "Quote-to-cash agents: draft, check, route and log customer invoices",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ai-invoicing/ai_invoicing",
     "author": "ai_invoicing founders",
@@ -37,6 +37,9 @@
         "wizards/ai_cash_accept_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
+        "data/ai_rollout_data.xml",
+        "views/ai_rollout_scope_views.xml",
+        "wizards/ai_invoice_feedback_wizard_rollout_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

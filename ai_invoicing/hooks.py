@@ -15,6 +15,7 @@ def post_init_hook(env):
     agent.company_ids = [Command.set(companies.ids)]
     for company in companies:
         company._ai_get_invoice_journal()
+    companies._ai_ensure_default_rollout_scope()
     _run_demo(env)
 
 

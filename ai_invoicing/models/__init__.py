@@ -22,3 +22,10 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import ai_rollout_scope
+from . import ai_invoice_log_rollout
+from . import res_company_rollout
+from . import res_partner_rollout
+from . import account_move_rollout
+from . import ai_invoice_agent_rollout
+from . import ai_invoice_agent_draft_rollout
