@@ -40,6 +40,8 @@
         "data/ai_rollout_data.xml",
         "views/ai_rollout_scope_views.xml",
         "wizards/ai_invoice_feedback_wizard_rollout_views.xml",
+        "wizards/ai_invoice_review_wizard_learned_views.xml",
+        "views/ai_learned_exception_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml"],
     "assets": {

@@ -29,3 +29,5 @@ from . import res_partner_rollout
 from . import account_move_rollout
 from . import ai_invoice_agent_rollout
 from . import ai_invoice_agent_draft_rollout
+from . import ai_learned_exception
+from . import account_move_ai_checks_learned
