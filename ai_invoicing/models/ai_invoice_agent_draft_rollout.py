@@ -28,7 +28,12 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     def _ai_rollout_skip_reason(self, order, picking=None):
         """Why the agents leave this order alone (None: a scope takes it)."""
         sale_lines = picking.move_ids.sale_line_id if picking else None
-        return self.env["ai.rollout.scope"]._ai_for_order(order, sale_lines or None)[1]
+        return self._ai_rollout_skip_reason_lines(order, sale_lines or None)
+
+    @api.model
+    def _ai_rollout_skip_reason_lines(self, order, sale_lines=None):
+        """The same for given order lines (None: what the order has left to invoice)."""
+        return self.env["ai.rollout.scope"]._ai_for_order(order, sale_lines)[1]
 
     @api.model
     def _route(self, invoice, flags, findings):

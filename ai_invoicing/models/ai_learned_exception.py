@@ -192,9 +192,9 @@ class AiLearnedException(models.Model):
     def _ai_filter(self, moves, result):
         """``result`` is ``{move id: [Finding]}``: silenced warnings become information
         naming the exception, who approved it and when."""
-        moves = moves.filtered(lambda m: any(f.severity == "warning" for f in result.get(m.id, [])))
         if not moves:
             return result
+        # one search whatever the batch and its findings (the batch's query count is fixed)
         # sudo: ai.learned.exception - the agents and reviewers' re-checks apply them
         exceptions = self.sudo().search(
             [
@@ -210,7 +210,7 @@ class AiLearnedException(models.Model):
         by_key = exceptions.grouped(lambda e: (e.company_id.id, e.partner_id.id))
         for move in moves:
             candidates = by_key.get((move.company_id.id, move.commercial_partner_id.id))
-            if not candidates:
+            if not candidates or not any(f.severity == "warning" for f in result[move.id]):
                 continue
             rules = [
                 rollout.LearnedRule(

@@ -12,7 +12,7 @@ ROLLOUT_LEVELS = [
     ("post_send", "Post and Send"),
 ]
 # The settings a manager tunes; counters and measures are the system's.
-_SYSTEM_FIELDS = frozenset({"draft_count", "is_company_default"})
+_SYSTEM_FIELDS = frozenset({"draft_count", "is_company_default", "level_date"})
 
 
 class AiRolloutScope(models.Model):
@@ -48,6 +48,13 @@ class AiRolloutScope(models.Model):
         help="Off: the agents ignore these documents. Pilot: every draft goes to review. "
         "Draft: clean drafts stay draft. Post: clean drafts are posted. Post and Send: "
         "posted and sent by the customer's channel.",
+    )
+    level_date = fields.Datetime(
+        string="Level Since",
+        readonly=True,
+        copy=False,
+        default=fields.Datetime.now,
+        help="Graduation and demotion weigh only the drafts measured since this level was set.",
     )
     is_company_default = fields.Boolean(
         string="Follows Company Settings",
@@ -213,10 +220,15 @@ class AiRolloutScope(models.Model):
             if _SYSTEM_FIELDS & set(vals):
                 raise AccessError(self.env._("Rollout counters are kept by the system."))
         before = {scope.id: scope.level for scope in self} if "level" in vals else {}
+        measures = {}
+        if before:
+            vals = dict(vals, level_date=fields.Datetime.now())
+            # the figures that justified the change: measured at the level being left
+            measures = self._ai_accuracy(since_level=True)
         res = super().write(vals)
         changed = self.filtered(lambda s: s.id in before and before[s.id] != s.level)
         if changed:
-            changed._ai_log_level_changes(before)
+            changed._ai_log_level_changes(before, measures)
             if not self.env.context.get("ai_rollout_from_company"):
                 changed.filtered("is_company_default")._ai_sync_company_settings()
         return res
@@ -391,10 +403,12 @@ class AiRolloutScope(models.Model):
     # ------------------------------------------------------------------
     # Accuracy, graduation, demotion
     # ------------------------------------------------------------------
-    def _ai_accuracy(self):
+    def _ai_accuracy(self, since_level=False):
         """``{scope id: rollout.Accuracy}`` from the drafting logs' outcomes.
 
-        One grouped count for all scopes, then the last two windows of each scope.
+        One grouped count for all scopes, then the last two windows of each scope;
+        ``since_level``: only the outcomes measured since the current level was set
+        (what graduation and demotion weigh).
         """
         Log = self.env["ai.invoice.log"].sudo()  # sudo: ai.invoice.log - measures only
         ids = [scope.id for scope in self if scope.id]
@@ -409,8 +423,11 @@ class AiRolloutScope(models.Model):
             counts.setdefault(scope.id, {})[outcome] = count
         result = {}
         for scope in self.filtered("id"):
+            domain = [("rollout_scope_id", "=", scope.id), ("rollout_outcome", "!=", False)]
+            if since_level and scope.level_date:
+                domain.append(("rollout_outcome_date", ">=", scope.level_date))
             recent = Log.search_fetch(
-                [("rollout_scope_id", "=", scope.id), ("rollout_outcome", "!=", False)],
+                domain,
                 ["rollout_outcome"],
                 order="rollout_outcome_date desc, id desc",
                 limit=2 * max(scope.window_size, 1),
@@ -438,6 +455,7 @@ class AiRolloutScope(models.Model):
         return {
             "scope": self.name,
             "level": self.level,
+            "level_since": fields.Datetime.to_string(self.level_date) if self.level_date else None,
             "drafts": self.draft_count,
             "pilot_size": self.pilot_size,
             "window": self.window_size,
@@ -450,8 +468,9 @@ class AiRolloutScope(models.Model):
         }
 
     def _ai_evaluate(self):
-        """After a new outcome: propose graduation, or demote to pilot by itself."""
-        measures = self._ai_accuracy()
+        """After a new outcome: propose graduation, or demote to pilot by itself (on the
+        drafts measured since the current level was set)."""
+        measures = self._ai_accuracy(since_level=True)
         for scope in self:
             acc = measures.get(scope.id)
             if not acc:
@@ -526,11 +545,11 @@ class AiRolloutScope(models.Model):
     def _ai_level_label(self, level):
         return dict(self._fields["level"]._description_selection(self.env)).get(level, level)
 
-    def _ai_log_level_changes(self, before):
+    def _ai_log_level_changes(self, before, measures):
         ctx = self.env.context
         vals_list = []
         for scope in self:
-            figures = ctx.get("ai_rollout_figures") or scope._ai_figures()
+            figures = ctx.get("ai_rollout_figures") or scope._ai_figures(measures.get(scope.id))
             who = ctx.get("ai_rollout_why") or self.env._(
                 "Changed from %(old)s to %(new)s by %(user)s.",
                 old=scope._ai_level_label(before[scope.id]),
