@@ -43,7 +43,7 @@
         "wizards/ai_invoice_review_wizard_learned_views.xml",
         "views/ai_learned_exception_views.xml",
     ],
-    "demo": ["demo/ai_invoicing_demo.xml"],
+    "demo": ["demo/ai_invoicing_demo.xml", "demo/ai_rollout_demo.xml"],
     "assets": {
         "web.assets_tests": ["ai_invoicing/static/tests/tours/*.js"],
     },
