@@ -133,6 +133,7 @@ class AiRolloutScope(models.Model):
     )
     # Measured accuracy (from the drafting logs' outcomes)
     count_unchanged = fields.Integer(string="Approved Unchanged", compute="_compute_accuracy")
+    count_posted = fields.Integer(string="Auto-Posted, Not Corrected", compute="_compute_accuracy")
     count_changed = fields.Integer(string="Approved After a Change", compute="_compute_accuracy")
     count_rejected = fields.Integer(string="Rejected", compute="_compute_accuracy")
     count_wrong = fields.Integer(string="Marked Wrong", compute="_compute_accuracy")
@@ -148,6 +149,7 @@ class AiRolloutScope(models.Model):
         compute="_compute_accuracy",
         help="Accuracy of the last window minus that of the window before.",
     )
+    accuracy_trend_text = fields.Char(string="Trend", compute="_compute_accuracy")
     accuracy_summary = fields.Char(string="Accuracy", compute="_compute_accuracy")
     pilot_progress = fields.Char(string="Pilot", compute="_compute_pilot_progress")
     log_count = fields.Integer(compute="_compute_log_count", string="Level Changes")
@@ -167,6 +169,7 @@ class AiRolloutScope(models.Model):
             acc = measures.get(scope.id) or rollout.measure([], 1)
             counts = acc.counts
             scope.count_unchanged = counts.get("unchanged", 0)
+            scope.count_posted = counts.get("posted", 0)
             scope.count_changed = counts.get("changed", 0)
             scope.count_rejected = counts.get("rejected", 0)
             scope.count_wrong = counts.get("wrong", 0)
@@ -175,6 +178,15 @@ class AiRolloutScope(models.Model):
             scope.accuracy_rate = acc.rate or 0.0
             scope.accuracy_trend = acc.trend or 0.0
             scope.accuracy_summary = scope._ai_accuracy_text(acc)
+            scope.accuracy_trend_text = (
+                self.env._(
+                    "%(trend)s points against the %(window)s measured drafts before",
+                    trend=f"{acc.trend:+.1f}",
+                    window=scope.window_size,
+                )
+                if acc.trend is not None
+                else self.env._("No earlier window yet")
+            )
 
     @api.depends("draft_count", "pilot_size", "level")
     def _compute_pilot_progress(self):
@@ -187,6 +199,8 @@ class AiRolloutScope(models.Model):
                 )
             elif scope.level == "pilot":
                 scope.pilot_progress = self.env._("In pilot: every draft goes to review")
+            elif not scope.pilot_size:
+                scope.pilot_progress = self.env._("No pilot")
             else:
                 scope.pilot_progress = self.env._("Pilot completed")
 
@@ -364,9 +378,10 @@ class AiRolloutScope(models.Model):
     def _ai_for_order(self, order, sale_lines=None):
         """The scope of what an order would invoice (before drafting)."""
         if sale_lines is None:
-            sale_lines = order.order_line.filtered(
-                lambda line: not line.display_type and line.product_id and line.qty_to_invoice
-            ) or order.order_line.filtered(lambda line: line.product_id and not line.display_type)
+            goods = order.order_line.filtered(
+                lambda line: line.product_id and not line.display_type and not line.is_delivery
+            )
+            sale_lines = goods.filtered("qty_to_invoice") or goods
         return self._ai_choose(
             order.company_id,
             self._ai_doc_lines(
@@ -377,8 +392,12 @@ class AiRolloutScope(models.Model):
     @api.model
     def _ai_for_invoice(self, invoice):
         """The scope of a drafted invoice, from its lines and the orders behind them."""
+        # shipping costs follow the goods they ship: they do not pull the invoice elsewhere
         lines = invoice._ai_product_lines()
         orders = lines.sale_line_ids.order_id
+        lines = (
+            lines.filtered(lambda line: not any(line.sale_line_ids.mapped("is_delivery"))) or lines
+        )
         return self._ai_choose(
             invoice.company_id,
             self._ai_doc_lines(
@@ -441,7 +460,7 @@ class AiRolloutScope(models.Model):
         if acc.rate is None:
             return self.env._("Not measured yet")
         text = self.env._(
-            "%(rate)s %% approved unchanged over the last %(sample)s",
+            "%(rate)s %% correct as drafted over the last %(sample)s",
             rate=round(acc.rate, 1),
             sample=acc.sample,
         )
@@ -516,8 +535,9 @@ class AiRolloutScope(models.Model):
         ):
             return
         note = self.env._(
-            "%(rate)s %% of the last %(sample)s measured drafts of %(scope)s were approved "
-            "unchanged (threshold %(threshold)s %% over at least %(min)s). Press Raise Level on "
+            "%(rate)s %% of the last %(sample)s measured drafts of %(scope)s were correct as "
+            "drafted: approved unchanged, or posted and not corrected (threshold %(threshold)s %% "
+            "over at least %(min)s). Press Raise Level on "
             "the scope to move it from %(level)s to %(target)s.",
             rate=round(acc.rate, 1),
             sample=acc.sample,

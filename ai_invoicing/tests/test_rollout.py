@@ -280,6 +280,10 @@ class TestRolloutAccuracy(RolloutCommon):
         invoice.with_user(self.reviewer)._ai_approve("price fixed")
         self.assertEqual(log.rollout_outcome, "changed")
         self.assertEqual(self.scope_kegs.count_changed, 1)
+        # Analysis: measured, and the draft was wrong
+        self.assertEqual(
+            (log.kpi_measured, log.kpi_right_first_time, log.kpi_draft_wrong), (1, 0, 1)
+        )
         self.assertEqual(self.scope_kegs.accuracy_rate, 0.0)
 
     def test_rejected(self):
