@@ -28,14 +28,19 @@ class ResCompany(models.Model):
         return rollout.level_from_company(self.ai_auto_post, self.ai_auto_send)
 
     def _ai_ensure_default_rollout_scope(self):
-        """One all-covering scope per company that has none (archived ones count).
+        """One all-covering scope per company without one (archived ones count; other,
+        narrower scopes, such as demo data loaded before the install hook, do not).
 
         Its level reproduces the company's Auto-Post / Send settings, and its pilot is
         zero: a database that does nothing keeps today's behaviour.
         """
         # sudo: ai.rollout.scope - created at installation, migration or company creation
         Scope = self.env["ai.rollout.scope"].sudo().with_context(active_test=False)
-        have = set(Scope.search([("company_id", "in", self.ids)]).company_id.ids)
+        have = set(
+            Scope.search(
+                [("company_id", "in", self.ids), ("is_company_default", "=", True)]
+            ).company_id.ids
+        )
         missing = self.filtered(lambda c: c.id not in have)
         if not missing:
             return Scope.browse()

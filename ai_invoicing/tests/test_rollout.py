@@ -119,6 +119,24 @@ class TestRolloutScopes(RolloutCommon):
         self.assertTrue(scope.is_company_default)
         self.assertEqual(scope.level, "post_send")
 
+    def test_a_narrow_scope_does_not_stand_in_for_the_default(self):
+        """Demo data (or a manager) may make a narrower scope before the install hook runs."""
+        company = self.env["res.company"].create({"name": "Brewery Three"})
+        self.Scope.search([("company_id", "=", company.id)]).sudo().unlink()
+        self.Scope.create(
+            {
+                "name": "Kegs only",
+                "company_id": company.id,
+                "product_categ_ids": [Command.set(self.categ_kegs.ids)],
+            }
+        )
+        company._ai_ensure_default_rollout_scope()
+        defaults = self.Scope.search(
+            [("company_id", "=", company.id), ("is_company_default", "=", True)]
+        )
+        self.assertEqual(len(defaults), 1)
+        self.assertFalse(defaults.product_categ_ids)
+
     def test_migration_makes_one_all_covering_scope(self):
         self.company.write({"ai_auto_post": True, "ai_auto_send": False})
         self.Scope.with_context(active_test=False).search(
