@@ -2,7 +2,7 @@
 {
     "name": "AI Invoicing",
     "summary": "Quote-to-cash agents: draft, check, route and log customer invoices",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ai-invoicing/ai_invoicing",
     "author": "ai_invoicing founders",
@@ -47,8 +47,13 @@
         "views/ai_payment_term_rule_views.xml",
         "views/res_config_settings_payment_behaviour_views.xml",
         "views/res_config_settings_checks_views.xml",
+        "data/ai_rollout_data.xml",
+        "views/ai_rollout_scope_views.xml",
+        "wizards/ai_invoice_feedback_wizard_rollout_views.xml",
+        "wizards/ai_invoice_review_wizard_learned_views.xml",
+        "views/ai_learned_exception_views.xml",
     ],
-    "demo": ["demo/ai_invoicing_demo.xml"],
+    "demo": ["demo/ai_invoicing_demo.xml", "demo/ai_rollout_demo.xml"],
     "assets": {
         "web.assets_tests": ["ai_invoicing/static/tests/tours/*.js"],
     },

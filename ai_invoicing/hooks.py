@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from datetime import timedelta
+
+from odoo import fields
 from odoo.fields import Command
 
 DEMO_ORDERS = (
@@ -15,7 +18,9 @@ def post_init_hook(env):
     agent.company_ids = [Command.set(companies.ids)]
     for company in companies:
         company._ai_get_invoice_journal()
+    companies._ai_ensure_default_rollout_scope()
     _run_demo(env)
+    _demo_rollout_history(env)
 
 
 def _run_demo(env):
@@ -42,3 +47,30 @@ def _run_demo(env):
             move.picked = True
         # the jobs run inline here, as the queue would run them
         picking.with_context(queue_job__no_delay=True).button_validate()
+
+
+def _demo_rollout_history(env):
+    """With demo data: what the reviewers of the pilot scope decided on its first drafts."""
+    scope = env.ref("ai_invoicing.demo_scope_kegs", raise_if_not_found=False)
+    if not scope:
+        return
+    now = fields.Datetime.now()
+    outcomes = ["unchanged"] * 33 + ["changed"] * 2 + ["rejected"]
+    env["ai.invoice.log"]._system_create(
+        [
+            {
+                "agent": "invoice_draft",
+                "trigger": "picking_done",
+                "company_id": scope.company_id.id,
+                "state": "rejected" if outcome == "rejected" else "approved",
+                "decision": "held_for_review",
+                "review_required": True,
+                "review_reason": f"pilot: {index} of 100 for scope {scope.name}",
+                "rationale": "Demo: a pilot draft of the Beer kegs scope.",
+                "rollout_scope_id": scope.id,
+                "rollout_outcome": outcome,
+                "rollout_outcome_date": now - timedelta(days=len(outcomes) - index),
+            }
+            for index, outcome in enumerate(outcomes, start=1)
+        ]
+    )

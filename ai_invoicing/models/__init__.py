@@ -57,3 +57,12 @@ from . import account_move_ai_checks_supply
 from . import account_move_ai_checks_rate_age
 from . import account_move_ai_checks_doubles
 from . import account_move_ai_checks_lots
+from . import ai_rollout_scope
+from . import ai_invoice_log_rollout
+from . import res_company_rollout
+from . import res_partner_rollout
+from . import account_move_rollout
+from . import ai_invoice_agent_rollout
+from . import ai_invoice_agent_draft_rollout
+from . import ai_learned_exception
+from . import account_move_ai_checks_learned

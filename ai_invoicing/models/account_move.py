@@ -295,12 +295,22 @@ class AccountMove(models.Model):
         for move in self.filtered(lambda m: m._ai_changed_since_checked()):
             move._ai_rerun_checks()
         self._ai_write({"ai_review_state": "approved"})
-        to_post = self.filtered(lambda m: m.company_id.ai_auto_post)
+        to_post = self.filtered(lambda m: m._ai_posts_on_approval())
         if to_post:
             to_post.action_post()  # _post hands them to the delivery agent
         self._ai_close_review(
             "approved", reason, self.env._("Approved by %(user)s.", user=self.env.user.name)
         )
+
+    def _ai_posts_on_approval(self):
+        """Whether approving this draft posts it (the rollout scope's level decides)."""
+        self.ensure_one()
+        return self.company_id.ai_auto_post
+
+    def _ai_sends_when_posted(self):
+        """Whether the delivery agent sends this invoice once posted."""
+        self.ensure_one()
+        return self.company_id.ai_auto_send
 
     def _ai_reject(self, reason):
         """Reject pending drafts: they are cancelled and kept for audit."""

@@ -145,6 +145,11 @@ class AiInvoiceAgentBilling(models.AbstractModel):
             if order.invoice_status != "to invoice":
                 outcome["skipped"].append(order.id)  # invoiced meanwhile: nothing twice
                 continue
+            out_of_scope = draft._ai_rollout_skip_reason(order)
+            if out_of_scope:  # outside every rollout scope, or in one switched off
+                outcome["skipped"].append(order.id)
+                outcome.setdefault("out_of_scope", {})[order.name] = out_of_scope
+                continue
             blocker = draft._blocker(order)
             if blocker:
                 self._fail_order(log, order, blocker)

@@ -31,7 +31,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     @api.model
     def _enqueue(self, records, trigger):
         moves = records.filtered(
-            lambda m: m.state == "posted" and m.company_id.ai_auto_send and not m.is_move_sent
+            lambda m: m.state == "posted" and m._ai_sends_when_posted() and not m.is_move_sent
         )
         return super()._enqueue(moves, trigger)
 

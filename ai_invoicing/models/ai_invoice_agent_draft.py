@@ -369,7 +369,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         if routing["review_required"]:
             invoice._ai_hold_for_review("\n".join(routing["reasons"]), routing["codes"])
             return "held_for_review"
-        if not invoice.company_id.ai_auto_post:
+        if not routing.get("auto_post"):
             return "drafted"
         try:
             with self.env.cr.savepoint():

@@ -25,3 +25,5 @@ from . import test_checks_line_history
 from . import test_checks_entitlements
 from . import test_checks_parties
 from . import test_checks_doubles
+from . import test_rollout
+from . import test_learned_exception

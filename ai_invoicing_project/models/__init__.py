@@ -8,3 +8,4 @@ from . import project_project
 from . import res_company
 from . import res_config_settings
 from . import sale_order
+from . import ai_invoice_agent_project_rollout
