@@ -14,6 +14,7 @@
     "data": [
         "security/ai_invoicing_security.xml",
         "security/ir.model.access.csv",
+        "security/ai_cash_application_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
         "data/queue_job_data.xml",

@@ -197,6 +197,19 @@ class AiInvoiceAgentCash(models.AbstractModel):
                 ["statement_line_id"],
             )
         }
+        # proposals whose invoices were paid meanwhile (by another transaction, a payment
+        # registered by hand): matched again rather than left waiting
+        stale = {
+            line.id
+            for [line] in self.env["ai.cash.suggestion"]._read_group(
+                [
+                    ("statement_line_id", "in", lines.ids),
+                    ("state", "=", "proposed"),
+                    ("move_line_ids.reconciled", "=", True),
+                ],
+                ["statement_line_id"],
+            )
+        }
         newest = self.env["account.move"].search(
             [
                 ("company_id", "=", company.id),
@@ -210,6 +223,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
         def to_match(line):
             log = last.get(line.id)
             if not log:
+                return True
+            if line.id in stale and log.state not in ("queued", "failed"):
                 return True
             if line.id in waiting or log.state in ("queued", "failed"):
                 return False
@@ -283,12 +298,14 @@ class AiInvoiceAgentCash(models.AbstractModel):
             statement_line = data.lines[line.id]
             rejected = data.rejected.get(line.id, set())
             result.suggestions = self._suggest(statement_line, data, rejected)
-            if company.ai_cash_auto_apply and not rejected:
+            refresh = self.env.context.get("ai_cash_refresh")
+            if company.ai_cash_auto_apply and not rejected and not refresh:
                 result.auto = cash_matching.auto_apply_choice(
                     result.suggestions, threshold=threshold, margin=margin
                 )
             if (
                 result.auto is None
+                and not refresh
                 and company.ai_llm_enabled
                 and self._llm_worth_it(line, result.suggestions)
             ):
@@ -933,18 +950,45 @@ class AiInvoiceAgentCash(models.AbstractModel):
 
     @api.model
     def _accept_many(self, suggestions):
-        done, failed = [], []
+        """Accept each suggestion in its own savepoint: ``(done, failed, conflicts)``, the
+        conflicts (invoices changed since) as ``{suggestion: reason}``."""
+        done, failed, conflicts = [], [], {}
         for suggestion in suggestions:
             try:
                 with self.env.cr.savepoint():
                     self._accept(suggestion)
                 done.append(suggestion)
+            except CashConflict as exc:
+                conflicts[suggestion] = exc.args[0]
             except (UserError, ValidationError) as exc:
                 failed.append(
                     f"{suggestion.statement_line_id.display_name}: "
                     f"{exc.args[0] if exc.args else exc}"
                 )
-        return done, failed
+        return done, failed, conflicts
+
+    @api.model
+    def _refresh_lines(self, lines):
+        """Match ``lines`` again now (their proposals went stale): no automatic application
+        and no LLM call, the new proposals wait for the person who asked;
+        ``{line id: number of new proposals}``."""
+        lines = self._eligible(lines)
+        counts = {}
+        for company in lines.company_id:
+            company_lines = lines.filtered(lambda line, company=company: line.company_id == company)
+            self.with_company(company).with_context(ai_cash_refresh=True)._process(
+                company_lines, "manual"
+            )
+        if lines:
+            counts = dict(
+                (line.id, count)
+                for line, count in self.env["ai.cash.suggestion"]._read_group(
+                    [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")],
+                    ["statement_line_id"],
+                    ["__count"],
+                )
+            )
+        return counts
 
     @api.model
     def _reject(self, suggestions):

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -33,13 +33,13 @@ class CashCommon(AiInvoicingCommon):
                 "ai_cash_writeoff_tolerance": 0.0,
             }
         )
-        # A cash clerk: AI reviewer who may reconcile bank transactions (Accounting Basic).
+        # A cash clerk: the right the user form offers (AI Cash Application), nothing more.
         cls.clerk = new_test_user(
             cls.env,
             login="ai_cash_clerk",
             name="Clara Clerk",
             company_id=cls.company.id,
-            groups="ai_invoicing.group_ai_invoicing_reviewer,account.group_account_basic",
+            groups="ai_invoicing.group_ai_cash_clerk",
         )
         cls.Suggestion = cls.env["ai.cash.suggestion"]
         cls.Cash = cls.env["ai.invoice.agent.cash"]
@@ -428,7 +428,10 @@ class TestCashApplication(CashCommon):
         line = self._line(880.0, invoice.name, partner_id=self.partner_a.id)
         self._process(line)
         self.assertPaid(invoice)
-        line.with_user(self.clerk).action_undo_reconciliation()
+        # a cash clerk (no Accounting 'Basic' in Community) undoes it from the suggestion
+        with self.assertRaises(AccessError):
+            self._suggestions(line, "accepted").with_user(self.reviewer).action_undo()
+        self._suggestions(line, "accepted").with_user(self.clerk).action_undo()
         self.assertEqual(invoice.payment_state, "not_paid")
         self.assertFalse(line.is_reconciled)
         _liquidity, suspense, other = line._seek_for_lines()
@@ -463,8 +466,8 @@ class TestCashApplication(CashCommon):
         line2 = self._line(456.0, draft.name, partner_id=self.partner_a.id)
         self._process(line2)
         draft.button_draft()
-        with self.assertRaisesRegex(UserError, "changed since the suggestion was made"):
-            self._suggestions(line2).with_user(self.clerk).action_accept()
+        result = self._suggestions(line2).with_user(self.clerk).action_accept()
+        self.assertIn("reset to draft or cancelled", result["params"]["message"])
         self.assertFalse(line2.is_reconciled)
 
     def test_screen(self):
@@ -529,10 +532,59 @@ class TestCashApplication(CashCommon):
         )
         self._process(lines)
         first, second = (self._suggestions(line)[:1] for line in lines)
-        first.with_user(self.clerk).action_accept()
-        with self.assertRaisesRegex(UserError, "changed since the suggestion was made"):
-            second.with_user(self.clerk).action_accept()
+        self.assertEqual(second.move_line_ids.move_id, invoice)
+        result = first.with_user(self.clerk).action_accept()
+        self.assertPaid(invoice)
+        # the other transaction's proposal named the invoice just paid: it is matched again
+        # at once, and the clerk is told so (no row left to crash on)
+        self.assertFalse(second.exists())
+        self.assertIn(lines[1].display_name, result["params"]["message"])
+        self.assertFalse(self._suggestions(lines[1]).move_line_ids.move_id & invoice)
+        self.assertEqual(self._log(lines[1]).decision, "no_match")
         self.assertFalse(lines[1].is_reconciled)
+
+    def test_stale_suggestion_paid_by_hand_is_refreshed_not_a_traceback(self):
+        """An invoice paid by a payment registered by hand after the proposal was made:
+        Accept matches the transaction again and says why, single and in bulk."""
+        self.company.ai_cash_auto_apply = False
+        invoices = self._invoice(160.0) | self._invoice(170.0)
+        lines = self._line(160.0, invoices[0].name, partner_id=self.partner_a.id) | self._line(
+            170.0, invoices[1].name, partner_id=self.partner_a.id
+        )
+        self._process(lines)
+        proposals = self._suggestions(lines[0])[:1] | self._suggestions(lines[1])[:1]
+        for invoice in invoices:
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+        self.assertEqual(proposals[0].stale_reason, f"{invoices[0].name} is already paid")
+        # single
+        result = proposals[0].with_user(self.clerk).action_accept()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertTrue(result["params"]["sticky"])
+        self.assertIn(f"{invoices[0].name} is already paid", result["params"]["message"])
+        self.assertIn("matched again", result["params"]["message"])
+        self.assertFalse(lines[0].is_reconciled)
+        self.assertFalse(proposals[0].exists())
+        self.assertEqual(self._log(lines[0]).decision, "no_match")
+        # bulk (the list's Accept on several rows)
+        self.assertTrue(proposals[1].exists())
+        result = (proposals[1] | self._suggestions(lines[0])).with_user(self.clerk).action_accept()
+        self.assertIn(f"{invoices[1].name} is already paid", result["params"]["message"])
+        self.assertFalse(lines[1].is_reconciled)
+
+    def test_scheduled_run_refreshes_stale_proposals(self):
+        self.company.ai_cash_auto_apply = False
+        invoice = self._invoice(180.0)
+        line = self._line(180.0, invoice.name, partner_id=self.partner_a.id)
+        self._process(line)
+        self.assertTrue(self._suggestions(line))
+        agent = self.Cash.with_user(self.agent).with_company(self.company)
+        self.assertNotIn(line, agent._lines_to_process(self.company), "waits for a person")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertIn(line, agent._lines_to_process(self.company))
 
     def test_bulk_accept_above_a_confidence(self):
         self.company.ai_cash_auto_apply = False
@@ -650,7 +702,7 @@ class TestCashSecurity(CashCommon):
             login="ai_cash_clerk_b",
             company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
-            groups="ai_invoicing.group_ai_invoicing_reviewer,account.group_account_basic",
+            groups="ai_invoicing.group_ai_cash_clerk",
         )
         cls.ai_user = new_test_user(
             cls.env, login="ai_cash_user", groups="ai_invoicing.group_ai_invoicing_user"
@@ -724,6 +776,52 @@ class TestCashSecurity(CashCommon):
                     suggestion.with_user(user).action_reject()
         self.assertEqual(suggestion.state, "proposed")
         self.assertFalse(line.is_reconciled)
+
+    def test_rights_set_from_the_user_form_as_a_new_admin_would(self):
+        """Community's user form offers the privileges' groups only (no Accounting 'Basic'):
+        a new administrator grants cash application from it, and that is enough."""
+        hierarchy = self.env["res.groups"]._get_view_group_hierarchy()
+        offered = {
+            group_id
+            for privilege in hierarchy["privileges"].values()
+            for group_id in privilege["group_ids"]
+        }
+        cash_group = self.env.ref("ai_invoicing.group_ai_cash_clerk")
+        self.assertIn(cash_group.id, offered, "offered in the user form")
+        self.assertNotIn(self.env.ref("account.group_account_basic").id, offered)
+        self.assertNotIn(self.env.ref("account.group_account_user").id, offered)
+        self.assertTrue(
+            self.env.ref("base.user_admin").has_group("ai_invoicing.group_ai_cash_clerk")
+        )
+        new_admin = new_test_user(self.env, login="new_admin", groups="base.group_system")
+        clerk = new_test_user(self.env, login="form_clerk", name="Fiona Form")
+        reviewer = new_test_user(self.env, login="form_reviewer", name="Rita Review")
+        # the user form's rights widget saves the chosen group of a privilege on group_ids
+        for user, group in (
+            (clerk, cash_group),
+            (reviewer, self.env.ref("ai_invoicing.group_ai_invoicing_reviewer")),
+        ):
+            form = Form(user.with_user(new_admin))
+            self.assertIn("group_ids", form._view["fields"])
+            user.with_user(new_admin).write({"group_ids": [Command.link(group.id)]})
+        self.assertTrue(clerk.has_group("account.group_account_invoice"))
+        self.assertFalse(clerk.has_group("account.group_account_basic"))
+        invoice, line, suggestion = self._proposal()
+        # the reviewer sees the screen without the buttons, and is refused in the method
+        arch = self.Suggestion.with_user(reviewer).get_views([(False, "list")])["views"]["list"]
+        self.assertNotIn('name="action_accept"', arch["arch"])
+        with self.assertRaises(AccessError):
+            suggestion.with_user(reviewer).action_accept()
+        arch = self.Suggestion.with_user(clerk).get_views([(False, "list")])["views"]["list"]
+        self.assertIn('name="action_accept"', arch["arch"])
+        suggestion.with_user(clerk).action_accept()
+        self.assertPaid(invoice)
+        self.assertEqual(suggestion.decided_by_id, clerk)
+        suggestion.with_user(clerk).action_undo()
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertFalse(line.is_reconciled)
+        suggestion.with_user(clerk).action_reject()
+        self.assertEqual(suggestion.state, "rejected")
 
     def test_suggestions_are_written_by_the_system_only(self):
         _invoice, line, suggestion = self._proposal()
