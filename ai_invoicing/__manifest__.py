@@ -36,6 +36,8 @@
         "wizards/ai_dunning_promise_wizard_views.xml",
         "report/ai_followup_letter_report.xml",
         "wizards/ai_cash_accept_wizard_views.xml",
+        "wizards/ai_cash_reject_wizard_views.xml",
+        "wizards/ai_cash_manual_match_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
     ],

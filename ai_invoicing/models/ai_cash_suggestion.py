@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 from .ai_cash_reconciliation import CashConflict
 
@@ -11,6 +12,7 @@ KINDS = [
     ("overpayment", "Overpayment"),
     ("early_discount", "Early-Payment Discount"),
     ("reference_only", "Reference Only"),
+    ("manual", "Matched by Hand"),
 ]
 STATES = [("proposed", "Proposed"), ("accepted", "Accepted"), ("rejected", "Rejected")]
 
@@ -123,6 +125,15 @@ class AiCashSuggestion(models.Model):
     )
     decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     decided_date = fields.Datetime(string="Decided On", readonly=True)
+    reject_reason = fields.Text(string="Reason for Rejection", readonly=True)
+    explanation_line = fields.Char(
+        string="Why", compute="_compute_explanation_line", help="The explanation, on one line."
+    )
+    invoice_summary = fields.Char(
+        string="Invoices (Due)",
+        compute="_compute_invoice_summary",
+        help="The invoices of this suggestion with their due dates: ties are decided with them.",
+    )
 
     @api.depends("statement_line_id.partner_id", "statement_line_id.partner_name")
     def _compute_line_partner_name(self):
@@ -134,6 +145,25 @@ class AiCashSuggestion(models.Model):
     def _compute_invoice_ids(self):
         for suggestion in self:
             suggestion.invoice_ids = suggestion.move_line_ids.move_id
+
+    @api.depends("explanation")
+    def _compute_explanation_line(self):
+        for suggestion in self:
+            suggestion.explanation_line = " ".join((suggestion.explanation or "").split())
+
+    @api.depends("move_line_ids.move_name", "move_line_ids.date_maturity")
+    def _compute_invoice_summary(self):
+        for suggestion in self:
+            suggestion.invoice_summary = ", ".join(
+                self.env._(
+                    "%(invoice)s (due %(date)s)",
+                    invoice=aml.move_name,
+                    date=format_date(self.env, aml.date_maturity),
+                )
+                if aml.date_maturity
+                else aml.move_name
+                for aml in suggestion.move_line_ids
+            )
 
     @api.depends("state", "rank", "statement_line_id.ai_cash_suggestion_ids.state")
     def _compute_is_top(self):
@@ -218,6 +248,12 @@ class AiCashSuggestion(models.Model):
         implies Invoicing (registering payments). Company rules apply to the suggestions and
         their transactions.
         """
+        self.check_access("read")
+        self._check_clerk(self.statement_line_id)
+
+    @api.model
+    def _check_clerk(self, lines):
+        """The current user may apply bank payments to invoices on ``lines``."""
         if not self.env.user.has_group("ai_invoicing.group_ai_cash_clerk"):
             raise AccessError(
                 self.env._(
@@ -225,9 +261,8 @@ class AiCashSuggestion(models.Model):
                     "Bank Payments' right (Settings > Users, Accounting section)."
                 )
             )
-        self.check_access("read")
-        self.statement_line_id.check_access("read")
-        foreign = self.company_id - self.env.companies
+        lines.check_access("read")
+        foreign = lines.company_id - self.env.companies
         if foreign:
             raise AccessError(
                 self.env._(
@@ -280,12 +315,26 @@ class AiCashSuggestion(models.Model):
             return True
         return self._notify_outcome(done, failed, stale, refreshed, others)
 
-    def action_reject(self):
+    def action_reject(self, reason=None):
         self._check_decider()
         if any(suggestion.state != "proposed" for suggestion in self):
             raise UserError(self.env._("Only proposed suggestions can be rejected."))
-        self.env["ai.invoice.agent.cash"]._reject(self)
+        self.env["ai.invoice.agent.cash"]._reject(self, reason=reason)
         return True
+
+    def action_reject_ask(self):
+        """Reject from the screen: the clerk says why first."""
+        self._check_decider()
+        if any(suggestion.state != "proposed" for suggestion in self):
+            raise UserError(self.env._("Only proposed suggestions can be rejected."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Suggestion"),
+            "res_model": "ai.cash.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_suggestion_ids": self.ids},
+        }
 
     def action_undo(self):
         """Undo an applied match: Odoo's own undo on the transaction (its invoices become
@@ -299,6 +348,11 @@ class AiCashSuggestion(models.Model):
         # was checked above and only the transactions of these applied suggestions are undone
         lines.sudo().action_undo_reconciliation()
         return True
+
+    def action_manual_match(self):
+        """Match this suggestion's transaction by hand instead."""
+        self.ensure_one()
+        return self.statement_line_id.action_ai_cash_manual_match()
 
     def action_other_suggestions(self):
         """The other proposed suggestions of this transaction, to choose another one."""

@@ -573,6 +573,111 @@ class TestCashApplication(CashCommon):
         self.assertIn(f"{invoices[1].name} is already paid", result["params"]["message"])
         self.assertFalse(lines[1].is_reconciled)
 
+    def test_reject_with_a_reason_and_the_log_says_who_applied(self):
+        self.company.ai_cash_auto_apply = False
+        first = self._invoice(95.0, date="2026-02-01")
+        second = self._invoice(95.0, date="2026-02-20")
+        line = self._line(95.0, "", partner_id=self.partner_a.id)
+        self._process(line)
+        top = self._suggestions(line).filtered("is_top")
+        self.assertIn("(due", top.invoice_summary)
+        self.assertNotIn("\n", top.explanation_line)
+        action = top.with_user(self.clerk).action_reject_ask()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.clerk)
+            .with_context(action["context"])
+            .create({"reason": "Paid by the parent company"})
+        )
+        wizard.action_reject()
+        self.assertEqual(top.state, "rejected")
+        self.assertEqual(top.reject_reason, "Paid by the parent company")
+        self.assertIn("Paid by the parent company", line.move_id.message_ids[:1].body)
+        other = self._suggestions(line)
+        self.assertEqual(other.move_line_ids.move_id, (first | second) - top.invoice_ids)
+        other.with_user(self.clerk).action_accept()
+        log = self._log(line)
+        self.assertIn("Applied by Clara Clerk", log.rationale)
+        self.assertEqual(log.reviewer_id, self.clerk)
+
+    def test_manual_match_partial_and_bank_fees_through_the_same_apply_path(self):
+        self.company.ai_cash_auto_apply = False
+        other_customer = self.partner_a.copy({"name": "Other Customer"})
+        invoice = self._invoice(300.0)
+        other = self._invoice(80.0, partner=other_customer)
+        line = self._line(268.0, "wire from abroad")  # no reference, no partner: no match
+        self._process(line)
+        self.assertEqual(self._log(line).decision, "no_match")
+        self.assertIn("No open customer item fits", line.with_user(self.clerk).ai_cash_note)
+        action = line.with_user(self.clerk).action_ai_cash_manual_match()
+        with Form(
+            self.env[action["res_model"]].with_user(self.clerk).with_context(action["context"])
+        ) as form:
+            with form.item_ids.new() as item:
+                item.move_line_id = invoice.line_ids.filtered("amount_residual")
+            with form.item_ids.new() as item:
+                item.move_line_id = other.line_ids.filtered("amount_residual")
+            with form.item_ids.edit(0) as item:
+                item.amount = 200.0  # partial payment
+            with form.item_ids.edit(1) as item:
+                item.amount = 80.0
+            self.assertEqual(form.difference, -12.0)
+            form.write_off = True
+            form.write_off_account_id = self.writeoff_account
+            form.write_off_label = "Bank fees"
+            preview = form.preview
+        self.assertIn("Bank fees", preview)
+        self.assertIn("left to pay after this match", preview)
+        wizard = form.save()
+        result = wizard.action_apply()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertAlmostEqual(invoice.amount_residual, 100.0)
+        self.assertPaid(other)
+        fees = line.move_id.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account)
+        self.assertEqual((fees.name, fees.balance), ("Bank fees", 12.0))
+        log = self._log(line)
+        self.assertEqual((log.state, log.decision), ("approved", "accepted"))
+        self.assertIn("Matched by hand by Clara Clerk", log.rationale)
+        accepted = self._suggestions(line, "accepted")
+        self.assertEqual(accepted.kind, "manual")
+        self.assertEqual(accepted.decided_by_id, self.clerk)
+        # the undo of the clerk works on a manual match too
+        accepted.with_user(self.clerk).action_undo()
+        self.assertFalse(line.is_reconciled)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+    def test_manual_match_refusals(self):
+        invoice = self._invoice(50.0)
+        line = self._line(40.0, "x")
+        with self.assertRaises(AccessError):
+            line.with_user(self.reviewer).action_ai_cash_manual_match()
+        Wizard = self.env["ai.cash.manual.match.wizard"].with_user(self.clerk)
+        wizard = Wizard.create(
+            {
+                "statement_line_id": line.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "move_line_id": invoice.line_ids.filtered("amount_residual").id,
+                            "amount": 50.0,
+                        }
+                    )
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "exceed what the transaction received"):
+            wizard.action_apply()
+        wizard.item_ids.amount = 60.0
+        with self.assertRaisesRegex(UserError, "more than is open"):
+            wizard.action_apply()
+        self.assertFalse(line.is_reconciled)
+        with self.assertRaises(AccessError):
+            self.Cash.with_user(self.reviewer)._match_by_hand(
+                line, {invoice.line_ids.filtered("amount_residual"): 40.0}
+            )
+
     def test_scheduled_run_refreshes_stale_proposals(self):
         self.company.ai_cash_auto_apply = False
         invoice = self._invoice(180.0)
