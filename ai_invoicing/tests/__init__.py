@@ -15,3 +15,4 @@ from . import test_security
 from . import test_followup
 from . import test_cash_application
 from . import test_cash_tour
+from . import test_clerk_screens

@@ -153,6 +153,15 @@ class AiCashManualMatchWizard(models.TransientModel):
                     items=", ".join(over.move_line_id.mapped("move_name")),
                 )
             )
+        foreign = items.move_line_id.company_id - self.company_id
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "Open items of %(companies)s cannot pay a transaction of %(company)s.",
+                    companies=", ".join(foreign.mapped("name")),
+                    company=self.company_id.name,
+                )
+            )
         if self.write_off and not self.write_off_account_id:
             raise UserError(self.env._("Choose the account of the write-off."))
         return self.env["ai.invoice.agent.cash"]._match_by_hand(
@@ -173,7 +182,7 @@ class AiCashManualMatchItem(models.TransientModel):
         "account.move.line",
         string="Open Item",
         required=True,
-        domain="[('company_id', '=', company_id), ('parent_state', '=', 'posted'), "
+        domain="[('parent_state', '=', 'posted'), "
         "('account_id.account_type', '=', 'asset_receivable'), ('reconciled', '=', False), "
         "('amount_residual', '!=', 0)]",
     )

@@ -70,7 +70,7 @@ registry.category("web_tour.tours").add("ai_invoicing_cash_manual_tour", {
         },
         {
             content: "The amount to apply is proposed",
-            trigger: ".modal .o_data_row .o_field_widget[name=amount] input:value(250.00)",
+            trigger: ".modal .o_data_row .o_field_widget[name=amount] input:value(247.00)",
         },
         {
             content: "The preview shows the entry and what stays open",
