@@ -67,8 +67,7 @@ class AccountBankStatementLine(models.Model):
                 line.ai_cash_note = False
             else:
                 line.ai_cash_note = self.env._(
-                    "Not matched yet: the hourly run (or Match with AI) will propose the "
-                    "invoices it pays; Match by Hand applies it yourself."
+                    "Not matched yet (hourly run, or Match with AI now)."
                 )
 
     def action_ai_cash_match(self):

@@ -146,10 +146,17 @@ class AiCashSuggestion(models.Model):
         for suggestion in self:
             suggestion.invoice_ids = suggestion.move_line_ids.move_id
 
-    @api.depends("explanation")
+    @api.depends("explanation", "stale_reason")
     def _compute_explanation_line(self):
         for suggestion in self:
-            suggestion.explanation_line = " ".join((suggestion.explanation or "").split())
+            line = " ".join((suggestion.explanation or "").split())
+            if suggestion.stale_reason:
+                line = self.env._(
+                    "Changed since: %(reason)s. %(explanation)s",
+                    reason=suggestion.stale_reason,
+                    explanation=line,
+                )
+            suggestion.explanation_line = line
 
     @api.depends("move_line_ids.move_name", "move_line_ids.date_maturity")
     def _compute_invoice_summary(self):

@@ -73,6 +73,11 @@ class AiCashManualMatchWizard(models.TransientModel):
             aml = item.move_line_id
             rows.append((aml.account_id.display_name, aml.move_name, 0.0, item.amount))
         difference = self.difference
+        if not self.item_ids.filtered("move_line_id"):
+            return Markup("<p class='text-muted'>%s</p>") % self.env._(
+                "Add the open items this transaction pays: the entry and what stays open on "
+                "each invoice show here before you apply."
+            )
         if not currency.is_zero(difference):
             if self.write_off and self.write_off_account_id:
                 label = self.write_off_label or ""
