@@ -77,7 +77,7 @@ def replace_signature(body: str, lines: list[str]) -> str:
     span = _signature_span(body)
     if span:
         start, end = span
-        return f"{body[:start]}<div>{signature}</div>{body[end:]}"
+        return f'{body[:start]}<div style="font-size: 13px;">{signature}</div>{body[end:]}'
     match = _LAST_P_CLOSE.search(body)
     if match:
         return f"{body[: match.start()]}<br/><br/>{signature}{body[match.start() :]}"
