@@ -38,6 +38,7 @@
         "wizards/ai_cash_accept_wizard_views.xml",
         "wizards/ai_cash_reject_wizard_views.xml",
         "wizards/ai_cash_manual_match_wizard_views.xml",
+        "wizards/ai_cash_partner_wizard_views.xml",
         "views/ai_cash_suggestion_views.xml",
         "views/ai_invoicing_menus.xml",
     ],

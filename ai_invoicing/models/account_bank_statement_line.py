@@ -126,6 +126,22 @@ class AccountBankStatementLine(models.Model):
             "context": {"default_statement_line_id": self.id},
         }
 
+    def action_ai_cash_set_partner(self):
+        """Say who paid (the payer unknown or wrong), then match again."""
+        self.ensure_one()
+        self.env["ai.cash.suggestion"]._check_clerk(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set the Customer of %(line)s", line=self.display_name),
+            "res_model": "ai.cash.partner.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_statement_line_id": self.id,
+                "default_partner_id": self.partner_id.id,
+            },
+        }
+
     def action_undo_reconciliation(self):
         """Odoo's own undo; an AI match undone goes back to the Cash Application screen."""
         # sudo: ai.cash.suggestion - Odoo undoes reconciliations for any accountant (and

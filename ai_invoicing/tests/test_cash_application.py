@@ -648,6 +648,27 @@ class TestCashApplication(CashCommon):
         self.assertFalse(line.is_reconciled)
         self.assertEqual(invoice.payment_state, "not_paid")
 
+    def test_clerk_sets_the_customer_and_the_transaction_is_matched_again(self):
+        self.company.ai_cash_auto_apply = False
+        invoice = self._invoice(333.0)
+        line = self._line(333.0, "transfer")
+        self._process(line)
+        self.assertFalse(line.partner_id)
+        with self.assertRaises(AccessError):
+            line.with_user(self.reviewer).action_ai_cash_set_partner()
+        action = line.with_user(self.clerk).action_ai_cash_set_partner()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.clerk)
+            .with_context(action["context"])
+            .create({"partner_id": self.partner_a.id})
+        )
+        result = wizard.action_confirm()
+        self.assertEqual(line.partner_id, self.partner_a)
+        self.assertIn("matched again", result["params"]["message"])
+        self.assertEqual(self._log(line).partner_id, self.partner_a)
+        self.assertEqual(self._suggestions(line).move_line_ids.move_id, invoice)
+
     def test_manual_match_refusals(self):
         invoice = self._invoice(50.0)
         line = self._line(40.0, "x")
