@@ -32,6 +32,7 @@
         "views/ai_dunning_level_views.xml",
         "views/ai_invoice_log_dunning_views.xml",
         "views/account_move_followup_views.xml",
+        "report/ai_customer_statement_report.xml",
         "views/res_partner_views.xml",
         "wizards/ai_dunning_promise_wizard_views.xml",
         "report/ai_followup_letter_report.xml",

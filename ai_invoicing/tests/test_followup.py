@@ -410,6 +410,21 @@ class TestFollowup(FollowupCommon):
         customer.invalidate_recordset()
         self.assertIn("excluded from follow-ups", customer.ai_followup_reason)
 
+    def test_customer_statement_pdf(self):
+        invoice = self._invoice(30, 250.0)
+        report = self.env.ref("ai_invoicing.action_report_ai_customer_statement")
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.reviewer)
+            .with_company(self.company)
+            ._render_qweb_html(report.report_name, self.customer.ids)
+        )
+        html = html.decode()
+        self.assertIn("Statement of Account", html)
+        self.assertIn(invoice.name, html)
+        self.assertIn(self.company.name, html, "on the company's letterhead")
+        self.assertNotIn("http", html.split("Statement of Account")[1].split("</main>")[0])
+
     def test_excluded_customer(self):
         self._invoice(30)
         with self.assertRaises(AccessError):
