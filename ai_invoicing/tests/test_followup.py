@@ -425,6 +425,14 @@ class TestFollowup(FollowupCommon):
         self.assertIn(self.company.name, html, "on the company's letterhead")
         self.assertNotIn("http", html.split("Statement of Account")[1].split("</main>")[0])
 
+    def test_level_form_shows_the_built_in_text(self):
+        text = self.final.with_user(self.reviewer).builtin_text
+        self.assertIn("Sample Customer", text)
+        self.assertIn("INV/0001", text)
+        self.assertIn("final", text.lower())
+        arch = self.Level.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="builtin_text"', arch)
+
     def test_excluded_customer(self):
         self._invoice(30)
         with self.assertRaises(AccessError):
