@@ -20,6 +20,13 @@ class AccountBankStatementLine(models.Model):
         groups="ai_invoicing.group_ai_invoicing_user",
     )
 
+    ai_cash_note = fields.Char(
+        string="AI Cash Application",
+        compute="_compute_ai_cash_note",
+        groups="ai_invoicing.group_ai_invoicing_user",
+        help="What the cash application agent decided for this transaction, and why.",
+    )
+
     @api.model
     def default_get(self, fields):
         """A statement line creates its journal entry through ``_inherits`` with the defaults
@@ -40,6 +47,28 @@ class AccountBankStatementLine(models.Model):
         )
         for line in self:
             line.ai_cash_suggestion_count = counts.get(line, 0)
+
+    def _compute_ai_cash_note(self):
+        Log = self.env["ai.invoice.log"]
+        latest = dict(
+            Log._read_group(
+                [("agent", "=", "cash_application"), ("statement_line_id", "in", self.ids)],
+                ["statement_line_id"],
+                ["id:max"],
+            )
+        )
+        logs = Log.browse(latest.values())
+        rationale = {log.id: log.rationale or log.error or "" for log in logs}
+        for line in self:
+            log_id = latest.get(line)
+            if log_id:
+                line.ai_cash_note = rationale.get(log_id, "")
+            elif line.is_reconciled or line.amount <= 0:
+                line.ai_cash_note = False
+            else:
+                line.ai_cash_note = self.env._(
+                    "Not matched yet (hourly run, or Match with AI now)."
+                )
 
     def action_ai_cash_match(self):
         """Match with AI: one agent job per incoming transaction not reconciled yet."""
@@ -81,6 +110,37 @@ class AccountBankStatementLine(models.Model):
             }
         )
         return action
+
+    def action_ai_cash_manual_match(self):
+        """Match by hand: any open customer item, partial amounts, a write-off."""
+        self.ensure_one()
+        self.env["ai.cash.suggestion"]._check_clerk(self)
+        if self.is_reconciled:
+            raise UserError(self.env._("%(line)s is already reconciled.", line=self.display_name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Match %(line)s by Hand", line=self.display_name),
+            "res_model": "ai.cash.manual.match.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_statement_line_id": self.id},
+        }
+
+    def action_ai_cash_set_partner(self):
+        """Say who paid (the payer unknown or wrong), then match again."""
+        self.ensure_one()
+        self.env["ai.cash.suggestion"]._check_clerk(self)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set the Customer of %(line)s", line=self.display_name),
+            "res_model": "ai.cash.partner.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_statement_line_id": self.id,
+                "default_partner_id": self.partner_id.id,
+            },
+        }
 
     def action_undo_reconciliation(self):
         """Odoo's own undo; an AI match undone goes back to the Cash Application screen."""

@@ -1,5 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from markupsafe import Markup
+
 from odoo import api, models
+from odoo.tools import is_html_empty
+
+from ..services.mail_body import insert_opening, replace_signature
 
 
 class AccountMoveSend(models.AbstractModel):
@@ -7,8 +12,10 @@ class AccountMoveSend(models.AbstractModel):
 
     Context keys the agent sets around ``_generate_and_send_invoices``:
 
-    - ``ai_mail_openings``: ``{move id: Markup}``, the invoice's own opening paragraph,
-      put before Odoo's default body (the mail template in the customer's language);
+    - ``ai_mail_openings``: ``{move id: str}``, the invoice's own opening sentences (only
+      when the LLM wrote some), put after the greeting of Odoo's default body (the mail
+      template in the customer's language); its presence marks the agent's e-mail, which
+      is signed once, by the salesperson or the company, and sent from them;
     - ``ai_send_errors``: a dict the agent owns, filled with ``{move id: error text}``
       for the invoices Odoo could not send, so each one fails alone; its presence also
       marks the agent's send, which does not commit (``_can_commit``).
@@ -33,8 +40,42 @@ class AccountMoveSend(models.AbstractModel):
     @api.model
     def _get_default_mail_body(self, move, mail_template, mail_lang):
         body = super()._get_default_mail_body(move, mail_template, mail_lang)
-        opening = (self.env.context.get("ai_mail_openings") or {}).get(move.id)
-        return opening + (body or "") if opening else body
+        openings = self.env.context.get("ai_mail_openings")
+        if openings is None:
+            return body
+        # One greeting (the template's), one signature, no link but Odoo's button.
+        text = insert_opening(str(body or ""), openings.get(move.id) or "")
+        signer = self._ai_mail_signer(move)
+        if not signer or is_html_empty(signer.signature):
+            lines = [signer.name, move.company_id.name] if signer else [move.company_id.name]
+            text = replace_signature(text, lines)
+        return Markup(text)  # noqa: S704 - Odoo's rendered body, our parts escaped
+
+    @api.model
+    def _get_mail_default_field_value_from_template(
+        self, mail_template, lang, move, field, **kwargs
+    ):
+        value = super()._get_mail_default_field_value_from_template(
+            mail_template, lang, move, field, **kwargs
+        )
+        if (
+            field == "email_from"
+            and self.env.context.get("ai_mail_openings") is not None
+            and not self._ai_mail_signer(move)
+            and move.company_id.email
+        ):
+            # the salesperson is a system user (OdooBot, the agent): the company writes
+            return move.company_id.email_formatted
+        return value
+
+    @api.model
+    def _ai_mail_signer(self, move):
+        """The salesperson who signs the agent's e-mail: a person who can answer it."""
+        user = move.invoice_user_id
+        agent = self.env.ref("ai_invoicing.user_ai_agent", raise_if_not_found=False)
+        if user and user.active and not user.share and user != agent:
+            return user
+        return user.browse()
 
     @api.model
     def _hook_if_errors(self, moves_data, allow_raising=True):

@@ -96,12 +96,15 @@ class AiCashReconciliation(models.AbstractModel):
             if kind == "partial" and self._within_tolerance(company, currency, short, line.date):
                 extra.append(self._write_off_vals(line, customer, currency, float(short)))
                 amount += short
+            partner = aml.partner_id.commercial_partner_id or customer
             counterparts.append(
-                (aml, self._counterpart_vals(line, aml.account_id, customer, currency, -amount))
+                (aml, self._counterpart_vals(line, aml.account_id, partner, currency, -amount))
             )
             counterparts[-1][1]["name"] = aml.move_name
         unapplied = Decimal(plan.get("unapplied") or 0)
-        if kind == "overpayment" and unapplied:
+        if kind == "manual":
+            extra += self._manual_difference_vals(line, plan, customer, currency, items)
+        elif kind == "overpayment" and unapplied:
             if self._within_tolerance(company, currency, unapplied, line.date):
                 extra.append(self._write_off_vals(line, customer, currency, -float(unapplied)))
             else:
@@ -129,6 +132,56 @@ class AiCashReconciliation(models.AbstractModel):
         for (aml, _vals), counterpart in zip(counterparts, created, strict=False):
             (counterpart + aml).reconcile()
         return items.move_id
+
+    @api.model
+    def _manual_plan(self, line, amounts, write_off_account=None, write_off_label=None):
+        """A person's match as a plan: ``amounts`` ``{account.move.line: amount}``; what the
+        transaction pays beyond them goes to ``write_off_account`` (bank fees, a small
+        difference) or, without one, stays as the customer's open credit."""
+        currency = line.foreign_currency_id or line.currency_id
+        total = sum((Decimal(str(amount)) for amount in amounts.values()), Decimal(0))
+        received = Decimal(str(line.amount_currency if line.foreign_currency_id else line.amount))
+        difference = received - total
+        return {
+            "kind": "manual",
+            "currency": currency.name,
+            "items": {
+                str(aml.id): {
+                    "amount": str(Decimal(str(amount))),
+                    "residual": str(Decimal(str(aml.amount_residual_currency))),
+                }
+                for aml, amount in amounts.items()
+            },
+            "write_off": str(difference) if write_off_account else "0",
+            "write_off_account_id": write_off_account.id if write_off_account else False,
+            "write_off_label": write_off_label or "",
+            "unapplied": "0" if write_off_account else str(difference),
+        }
+
+    @api.model
+    def _manual_difference_vals(self, line, plan, customer, currency, items):
+        """The line(s) a manual match adds for the difference: write-off or open credit."""
+        write_off = Decimal(plan.get("write_off") or 0)
+        unapplied = Decimal(plan.get("unapplied") or 0)
+        if write_off:
+            account = self.env["account.account"].browse(plan["write_off_account_id"]).exists()
+            if not account:
+                raise UserError(self.env._("Choose the account of the write-off."))
+            vals = self._counterpart_vals(line, account, customer, currency, -write_off)
+            vals["name"] = plan.get("write_off_label") or self.env._("Write-off")
+            return [vals]
+        if unapplied < 0:
+            raise UserError(
+                self.env._(
+                    "The amounts applied exceed what the transaction received: lower them or "
+                    "book the difference (bank fees) on a write-off account."
+                )
+            )
+        if unapplied:
+            vals = self._counterpart_vals(line, items[0].account_id, customer, currency, -unapplied)
+            vals["name"] = self.env._("Unapplied payment of %(ref)s", ref=line.payment_ref or "")
+            return [vals]
+        return []
 
     @api.model
     def _counterpart_vals(self, line, account, partner, currency, amount_currency):

@@ -1,6 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
+
+from .ai_cash_reconciliation import CashConflict
 
 KINDS = [
     ("exact", "Exact"),
@@ -9,6 +12,7 @@ KINDS = [
     ("overpayment", "Overpayment"),
     ("early_discount", "Early-Payment Discount"),
     ("reference_only", "Reference Only"),
+    ("manual", "Matched by Hand"),
 ]
 STATES = [("proposed", "Proposed"), ("accepted", "Accepted"), ("rejected", "Rejected")]
 
@@ -113,8 +117,23 @@ class AiCashSuggestion(models.Model):
         string="Other Suggestions", compute="_compute_alternative_count"
     )
     auto_applied = fields.Boolean(readonly=True)
+    stale_reason = fields.Char(
+        string="Changed Since",
+        compute="_compute_stale_reason",
+        help="An invoice of this proposal was paid, partly paid or reset to draft since it was "
+        "made: accepting it matches the transaction again instead.",
+    )
     decided_by_id = fields.Many2one("res.users", string="Decided By", readonly=True)
     decided_date = fields.Datetime(string="Decided On", readonly=True)
+    reject_reason = fields.Text(string="Reason for Rejection", readonly=True)
+    explanation_line = fields.Char(
+        string="Why", compute="_compute_explanation_line", help="The explanation, on one line."
+    )
+    invoice_summary = fields.Char(
+        string="Invoices (Due)",
+        compute="_compute_invoice_summary",
+        help="The invoices of this suggestion with their due dates: ties are decided with them.",
+    )
 
     @api.depends("statement_line_id.partner_id", "statement_line_id.partner_name")
     def _compute_line_partner_name(self):
@@ -127,6 +146,32 @@ class AiCashSuggestion(models.Model):
         for suggestion in self:
             suggestion.invoice_ids = suggestion.move_line_ids.move_id
 
+    @api.depends("explanation", "stale_reason")
+    def _compute_explanation_line(self):
+        for suggestion in self:
+            line = " ".join((suggestion.explanation or "").split())
+            if suggestion.stale_reason:
+                line = self.env._(
+                    "Changed since: %(reason)s. %(explanation)s",
+                    reason=suggestion.stale_reason,
+                    explanation=line,
+                )
+            suggestion.explanation_line = line
+
+    @api.depends("move_line_ids.move_name", "move_line_ids.date_maturity")
+    def _compute_invoice_summary(self):
+        for suggestion in self:
+            suggestion.invoice_summary = ", ".join(
+                self.env._(
+                    "%(invoice)s (due %(date)s)",
+                    invoice=aml.move_name,
+                    date=format_date(self.env, aml.date_maturity),
+                )
+                if aml.date_maturity
+                else aml.move_name
+                for aml in suggestion.move_line_ids
+            )
+
     @api.depends("state", "rank", "statement_line_id.ai_cash_suggestion_ids.state")
     def _compute_is_top(self):
         best = {}
@@ -138,6 +183,35 @@ class AiCashSuggestion(models.Model):
         for suggestion in self:
             top = best.get(suggestion.statement_line_id.id)
             suggestion.is_top = bool(top) and top[1] == suggestion.id
+
+    @api.depends(
+        "state",
+        "allocation",
+        "move_line_ids.parent_state",
+        "move_line_ids.reconciled",
+        "move_line_ids.amount_residual_currency",
+    )
+    def _compute_stale_reason(self):
+        for suggestion in self:
+            suggestion.stale_reason = (
+                suggestion._stale_reason() if suggestion.state == "proposed" else False
+            )
+
+    def _stale_reason(self):
+        """Why this proposal no longer fits its invoices (empty when it still does)."""
+        self.ensure_one()
+        planned = (self.allocation or {}).get("items") or {}
+        for aml in self.move_line_ids:
+            if aml.parent_state != "posted":
+                return self.env._("%(item)s was reset to draft or cancelled", item=aml.move_name)
+            if aml.reconciled:
+                return self.env._("%(item)s is already paid", item=aml.move_name)
+            entry = planned.get(str(aml.id))
+            if entry and aml.currency_id.compare_amounts(
+                aml.amount_residual_currency, float(entry["residual"])
+            ):
+                return self.env._("%(item)s was partly paid meanwhile", item=aml.move_name)
+        return ""
 
     def _compute_alternative_count(self):
         counts = dict(
@@ -174,42 +248,118 @@ class AiCashSuggestion(models.Model):
     # Decisions (checked here, not only in the views)
     # ------------------------------------------------------------------
     def _check_decider(self):
-        """AI Invoicing reviewers who may reconcile these bank transactions in Odoo.
+        """Users with *AI Cash Application: Apply Bank Payments* (offered in the user form).
 
-        Odoo Community gives bank reconciliation to Accounting *Basic* and above (write access
-        on bank statement lines); a billing-only user cannot reconcile the bank in Odoo, so
-        cannot through the agent either. Company rules apply to both records.
+        Odoo Community gives bank reconciliation to Accounting *Basic*, which its user form
+        cannot grant; applying a bank payment to invoices is therefore our own right, which
+        implies Invoicing (registering payments). Company rules apply to the suggestions and
+        their transactions.
         """
-        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
-            raise AccessError(
-                self.env._("Only AI Invoicing reviewers accept or reject cash suggestions.")
-            )
         self.check_access("read")
-        lines = self.statement_line_id
-        if not lines.has_access("write"):
+        self._check_clerk(self.statement_line_id)
+
+    @api.model
+    def _check_clerk(self, lines):
+        """The current user may apply bank payments to invoices on ``lines``."""
+        if not self.env.user.has_group("ai_invoicing.group_ai_cash_clerk"):
             raise AccessError(
                 self.env._(
-                    "You may not reconcile these bank transactions: it takes the Accounting "
-                    "'Basic' rights (or more) in their company."
+                    "Applying bank payments to invoices takes the 'AI Cash Application: Apply "
+                    "Bank Payments' right (Settings > Users, Accounting section)."
+                )
+            )
+        lines.check_access("read")
+        foreign = lines.company_id - self.env.companies
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "These bank transactions belong to %(companies)s: select the company first.",
+                    companies=", ".join(foreign.mapped("name")),
                 )
             )
 
     def action_accept(self):
-        """Apply the suggestions: reconcile each transaction with its open items."""
-        self._check_decider()
-        agent = self.env["ai.invoice.agent.cash"]
-        if len(self) == 1:
-            agent._accept(self)
-            return True
-        done, failed = agent._accept_many(self)
-        return self._notify_outcome(done, failed)
+        """Apply the suggestions: reconcile each transaction with its open items.
 
-    def action_reject(self):
+        A proposal whose invoices changed since it was made (paid by another transaction,
+        partly paid, reset to draft) is not applied: its transaction is matched again and
+        the clerk is told why, in plain words.
+        """
+        self._check_decider()
+        if any(suggestion.state != "proposed" for suggestion in self):
+            raise UserError(self.env._("Only proposed suggestions can be accepted."))
+        agent = self.env["ai.invoice.agent.cash"]
+        stale = {s: s.stale_reason for s in self if s.stale_reason}
+        fresh = self.filtered(lambda s: s not in stale)
+        done, failed = [], []
+        if len(self) == 1 and fresh:
+            try:
+                with self.env.cr.savepoint():
+                    agent._accept(fresh)
+                done = [fresh]
+            except CashConflict as exc:
+                stale[fresh] = exc.args[0]
+        elif fresh:
+            done, failed, conflicts = agent._accept_many(fresh)
+            stale.update(conflicts)
+        paid_items = self.browse([s.id for s in done]).move_line_ids
+        stale = {suggestion.statement_line_id: reason for suggestion, reason in stale.items()}
+        others = (
+            self.search(
+                [
+                    ("state", "=", "proposed"),
+                    ("move_line_ids", "in", paid_items.ids),
+                    ("statement_line_id", "not in", self.statement_line_id.ids),
+                ]
+            )
+            .filtered("stale_reason")
+            .statement_line_id
+        )
+        refreshed = agent._refresh_lines(
+            self.env["account.bank.statement.line"].union(*stale) | others
+        )
+        if len(self) == 1 and done and not others:
+            return True
+        return self._notify_outcome(done, failed, stale, refreshed, others)
+
+    def action_reject(self, reason=None):
         self._check_decider()
         if any(suggestion.state != "proposed" for suggestion in self):
             raise UserError(self.env._("Only proposed suggestions can be rejected."))
-        self.env["ai.invoice.agent.cash"]._reject(self)
+        self.env["ai.invoice.agent.cash"]._reject(self, reason=reason)
         return True
+
+    def action_reject_ask(self):
+        """Reject from the screen: the clerk says why first."""
+        self._check_decider()
+        if any(suggestion.state != "proposed" for suggestion in self):
+            raise UserError(self.env._("Only proposed suggestions can be rejected."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reject Suggestion"),
+            "res_model": "ai.cash.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_suggestion_ids": self.ids},
+        }
+
+    def action_undo(self):
+        """Undo an applied match: Odoo's own undo on the transaction (its invoices become
+        unpaid again, the suggestion waits for a decision again)."""
+        self._check_decider()
+        if any(suggestion.state != "accepted" for suggestion in self):
+            raise UserError(self.env._("Only applied suggestions can be undone."))
+        lines = self.statement_line_id.filtered("is_reconciled")
+        # sudo: account.bank.statement.line - Community gives undoing a bank reconciliation
+        # to Accounting 'Basic' only, which its user form cannot grant; the cash clerk's right
+        # was checked above and only the transactions of these applied suggestions are undone
+        lines.sudo().action_undo_reconciliation()
+        return True
+
+    def action_manual_match(self):
+        """Match this suggestion's transaction by hand instead."""
+        self.ensure_one()
+        return self.statement_line_id.action_ai_cash_manual_match()
 
     def action_other_suggestions(self):
         """The other proposed suggestions of this transaction, to choose another one."""
@@ -235,8 +385,16 @@ class AiCashSuggestion(models.Model):
     @api.model
     def action_run_now(self):
         """Start the scheduled cash application now (in the background)."""
-        if not self.env.user.has_group("ai_invoicing.group_ai_invoicing_reviewer"):
-            raise AccessError(self.env._("Only AI Invoicing reviewers start the cash application."))
+        user = self.env.user
+        if not (
+            user.has_group("ai_invoicing.group_ai_invoicing_reviewer")
+            or user.has_group("ai_invoicing.group_ai_cash_clerk")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only AI Invoicing reviewers and cash clerks start the cash application."
+                )
+            )
         # sudo: ir.cron - scheduled actions are admin configuration; reviewers may only ask
         # the cash application run to start now
         self.env.ref("ai_invoicing.ir_cron_ai_cash_application").sudo()._trigger()
@@ -257,18 +415,40 @@ class AiCashSuggestion(models.Model):
         self.ensure_one()
         return self.env["ai.invoice.log"]._ai_action_for([("id", "=", self.log_id.id)])
 
-    def _notify_outcome(self, done, failed):
-        message = self.env._("%(count)s transaction(s) reconciled.", count=len(done))
+    def _notify_outcome(self, done, failed, stale=None, refreshed=None, others=None):
+        """What a decision did, kept on screen (sticky) when something was not applied."""
+        parts = []
+        if done:
+            parts.append(self.env._("%(count)s transaction(s) reconciled.", count=len(done)))
+        for line, reason in (stale or {}).items():
+            parts.append(
+                self.env._(
+                    "Not applied to %(line)s: %(reason)s. The transaction was matched again: "
+                    "%(count)s new suggestion(s) wait on this screen.",
+                    line=line.display_name,
+                    reason=reason.rstrip("."),
+                    count=(refreshed or {}).get(line.id, 0),
+                )
+            )
+        if others:
+            parts.append(
+                self.env._(
+                    "The proposals of %(lines)s named the invoices just paid: those "
+                    "transactions were matched again.",
+                    lines=", ".join(others.mapped("display_name")),
+                )
+            )
         if failed:
-            message += " " + self.env._("Not applied: %(details)s", details="; ".join(failed[:10]))
+            parts.append(self.env._("Not applied: %(details)s", details="; ".join(failed[:10])))
+        warning = bool(failed or stale)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Cash application"),
-                "message": message,
-                "type": "warning" if failed else "success",
-                "sticky": bool(failed),
-                "next": {"type": "ir.actions.act_window_close"},
+                "message": " ".join(parts) or self.env._("Nothing was applied."),
+                "type": "warning" if warning else "success",
+                "sticky": warning,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

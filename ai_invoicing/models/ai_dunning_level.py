@@ -62,6 +62,43 @@ class AiDunningLevel(models.Model):
         "invoice with its amount due), {totals}, {payment_link}.",
     )
     active = fields.Boolean(default=True)
+    builtin_text = fields.Text(
+        string="Built-in Text",
+        compute="_compute_builtin_text",
+        help="What this level sends when Subject and Template are empty and the LLM is off, "
+        "shown for a sample customer and invoice (the real ones are filled in).",
+    )
+
+    @api.depends("name", "tone", "days")
+    def _compute_builtin_text(self):
+        agent = self.env["ai.invoice.agent.dunning"]
+        today = fields.Date.context_today(self)
+        for level in self:
+            days = level.days or 0
+            due = fields.Date.add(today, days=-days)
+            amount = self.env.company.currency_id.format(1250.0)
+            facts = {
+                "partner_name": self.env._("Sample Customer"),
+                "level": level.name or "",
+                "tone": level.tone or "friendly",
+                "before_due": days < 0,
+                "previous_reminder_count": 1,
+                "payment_link": self.env._("[the customer's payment link]"),
+                "invoices": [
+                    {
+                        "name": "INV/0001",
+                        "due_date": fields.Date.to_string(due),
+                        "days_overdue": max(days, 0),
+                        "days_until_due": max(-days, 0),
+                        "amount_due": amount,
+                    }
+                ],
+                "totals": [{"currency": self.env.company.currency_id.name, "balance": amount}],
+            }
+            # the built-in text only: a level without its own subject and template
+            sample = self.new({"name": level.name, "tone": level.tone, "days": days})
+            reminder = agent._template_reminder(sample, facts)
+            level.builtin_text = f"{reminder.subject}\n\n{reminder.body}"
 
     @api.constrains("days", "sequence", "action", "tone", "company_id", "active")
     def _check_ladder(self):

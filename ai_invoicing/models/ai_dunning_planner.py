@@ -253,6 +253,8 @@ class AiDunningPlanner(models.AbstractModel):
             partner = data.partners.browse(plan.partner_id)
             status, next_date = dunning.followup_status(data.states[partner.id], plan, today)
             stored = partner.ai_followup_status or "none"
+            if stored == "awaiting_approval":
+                continue  # its held reminder decides: approved (reminded) or rejected
             if (status, next_date or False) != (stored, partner.ai_followup_next_date):
                 groups[(status, next_date or False)].append(partner.id)
                 if status == "escalated" and stored != "escalated":

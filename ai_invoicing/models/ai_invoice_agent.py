@@ -204,7 +204,12 @@ class AiInvoiceAgent(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _done(self, log, vals):
+        earlier = (log.source_data or {}).get("earlier_errors")
+        if earlier and isinstance(vals.get("source_data"), dict):
+            vals = dict(vals, source_data=dict(vals["source_data"], earlier_errors=earlier))
         log._system_write(dict(vals, state=vals.get("state", "done")))
+        if earlier:
+            self._close_failure_activities(log)
         return f"{log.name}: {log.decision} {log._document().display_name or ''}".strip()
 
     @api.model
@@ -244,6 +249,19 @@ class AiInvoiceAgent(models.AbstractModel):
                 user_id=log.company_id._ai_responsible_user(document).id,
             )
         return reason
+
+    @api.model
+    def _close_failure_activities(self, log):
+        """A retried log succeeded: its document's failure activity is done."""
+        document = self._failure_document(log)
+        if not document or "activity_ids" not in document:
+            return
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        activities = document.activity_ids.filtered(lambda a: a.activity_type_id == failure)
+        if activities:
+            activities.action_feedback(
+                feedback=self.env._("Done by %(log)s after Retry.", log=log.name)
+            )
 
     @api.model
     def _failure_document(self, log):

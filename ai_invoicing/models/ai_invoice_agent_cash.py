@@ -197,6 +197,19 @@ class AiInvoiceAgentCash(models.AbstractModel):
                 ["statement_line_id"],
             )
         }
+        # proposals whose invoices were paid meanwhile (by another transaction, a payment
+        # registered by hand): matched again rather than left waiting
+        stale = {
+            line.id
+            for [line] in self.env["ai.cash.suggestion"]._read_group(
+                [
+                    ("statement_line_id", "in", lines.ids),
+                    ("state", "=", "proposed"),
+                    ("move_line_ids.reconciled", "=", True),
+                ],
+                ["statement_line_id"],
+            )
+        }
         newest = self.env["account.move"].search(
             [
                 ("company_id", "=", company.id),
@@ -210,6 +223,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
         def to_match(line):
             log = last.get(line.id)
             if not log:
+                return True
+            if line.id in stale and log.state not in ("queued", "failed"):
                 return True
             if line.id in waiting or log.state in ("queued", "failed"):
                 return False
@@ -283,12 +298,14 @@ class AiInvoiceAgentCash(models.AbstractModel):
             statement_line = data.lines[line.id]
             rejected = data.rejected.get(line.id, set())
             result.suggestions = self._suggest(statement_line, data, rejected)
-            if company.ai_cash_auto_apply and not rejected:
+            refresh = self.env.context.get("ai_cash_refresh")
+            if company.ai_cash_auto_apply and not rejected and not refresh:
                 result.auto = cash_matching.auto_apply_choice(
                     result.suggestions, threshold=threshold, margin=margin
                 )
             if (
                 result.auto is None
+                and not refresh
                 and company.ai_llm_enabled
                 and self._llm_worth_it(line, result.suggestions)
             ):
@@ -913,6 +930,15 @@ class AiInvoiceAgentCash(models.AbstractModel):
                     "reviewer_id": self.env.uid,
                     "review_date": now,
                     "review_hours": (now - log.create_date).total_seconds() / 3600.0,
+                    "rationale": self.env._(
+                        "Applied by %(user)s on %(date)s to %(items)s (confidence %(score)s%%): "
+                        "%(why)s",
+                        user=self.env.user.name,
+                        date=now,
+                        items=", ".join(suggestion.move_line_ids.mapped("move_name")),
+                        score=f"{suggestion.confidence:.0f}",
+                        why=suggestion.explanation,
+                    ),
                     "source_data": dict(
                         log.source_data or {},
                         accepted={
@@ -933,25 +959,197 @@ class AiInvoiceAgentCash(models.AbstractModel):
 
     @api.model
     def _accept_many(self, suggestions):
-        done, failed = [], []
+        """Accept each suggestion in its own savepoint: ``(done, failed, conflicts)``, the
+        conflicts (invoices changed since) as ``{suggestion: reason}``."""
+        done, failed, conflicts = [], [], {}
         for suggestion in suggestions:
             try:
                 with self.env.cr.savepoint():
                     self._accept(suggestion)
                 done.append(suggestion)
+            except CashConflict as exc:
+                conflicts[suggestion] = exc.args[0]
             except (UserError, ValidationError) as exc:
                 failed.append(
                     f"{suggestion.statement_line_id.display_name}: "
                     f"{exc.args[0] if exc.args else exc}"
                 )
-        return done, failed
+        return done, failed, conflicts
 
     @api.model
-    def _reject(self, suggestions):
+    def _match_by_hand(self, line, amounts, write_off_account=None, write_off_label=None):
+        """A person's match (``amounts``: ``{account.move.line: amount}``), applied by the
+        same reconciliation as the agent's; kept as an accepted suggestion and in the log."""
+        Suggestion = self.env["ai.cash.suggestion"]
+        Suggestion._check_clerk(line)
+        line.ensure_one()
+        if not self._eligible(line):
+            raise UserError(
+                self.env._(
+                    "%(line)s is reconciled already or not an incoming transaction.",
+                    line=line.display_name,
+                )
+            )
+        try:
+            line.lock_for_update()
+        except LockError as exc:
+            raise UserError(
+                self.env._(
+                    "%(line)s is being reconciled right now; try again in a moment.",
+                    line=line.display_name,
+                )
+            ) from exc
+        recon = self.env["ai.cash.reconciliation"]
+        plan = recon._manual_plan(line, amounts, write_off_account, write_off_label)
+        items = self.env["account.move.line"].union(*amounts)
+        try:
+            recon._apply_plan(line, plan)
+        except CashConflict as exc:
+            raise UserError(exc.args[0]) from exc
+        now = fields.Datetime.now()
+        user = self.env.user
+        parts = [
+            self.env._(
+                "%(item)s %(amount)s",
+                item=aml.move_name,
+                amount=self._money(amount, aml.currency_id),
+            )
+            for aml, amount in amounts.items()
+        ]
+        explanation = self.env._(
+            "Matched by hand by %(user)s: %(items)s", user=user.name, items=", ".join(parts)
+        )
+        if write_off_account and float(plan["write_off"]):
+            explanation += self.env._(
+                "; %(amount)s on %(account)s (%(label)s)",
+                amount=self._money(abs(float(plan["write_off"])), line.currency_id),
+                account=write_off_account.display_name,
+                label=write_off_label or "",
+            )
+        # sudo: ai.invoice.log - the transaction's latest cash log, whoever matched it
+        log = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search(
+                [("agent", "=", self._agent), ("statement_line_id", "=", line.id)],
+                order="id desc",
+                limit=1,
+            )
+            .sudo(False)
+        )
+        log_vals = {
+            "state": "approved",
+            "decision": "accepted",
+            "reviewer_id": user.id,
+            "review_date": now,
+            "review_required": False,
+            "partner_id": items.partner_id.commercial_partner_id[:1].id,
+            "rationale": explanation,
+        }
+        if log:
+            log._system_write(
+                dict(
+                    log_vals,
+                    review_hours=(now - log.create_date).total_seconds() / 3600.0,
+                    source_data=dict(log.source_data or {}, manual_match=plan),
+                )
+            )
+        else:
+            log = self.env["ai.invoice.log"]._system_create(
+                [
+                    dict(
+                        log_vals,
+                        agent=self._agent,
+                        trigger="manual",
+                        user_id=user.id,
+                        company_id=line.company_id.id,
+                        statement_line_id=line.id,
+                        currency_id=line.currency_id.id,
+                        amount_total=line.amount,
+                        source_data={"manual_match": plan},
+                    )
+                ]
+            )
+        line.ai_cash_suggestion_ids.filtered(lambda s: s.state == "proposed")._system_unlink()
+        Suggestion._system_create(
+            [
+                {
+                    "statement_line_id": line.id,
+                    "log_id": log.id,
+                    "rank": 0,
+                    "move_line_ids": [Command.set(items.ids)],
+                    "partner_id": items.partner_id.commercial_partner_id[:1].id,
+                    "score": 0.0,
+                    "confidence": 0.0,
+                    "kind": "manual",
+                    "explanation": explanation,
+                    "currency_id": items.currency_id[:1].id,
+                    "amount_applied": sum(amounts.values()),
+                    "write_off_amount": abs(float(plan["write_off"])),
+                    "unapplied_amount": float(plan["unapplied"]),
+                    "allocation": plan,
+                    "state": "accepted",
+                    "decided_by_id": user.id,
+                    "decided_date": now,
+                }
+            ]
+        )
+        self._chatter_applied(line, explanation, log, user)
+        self.env["ai.cash.reconciliation"]._learn_bank_account(
+            line, items.partner_id.commercial_partner_id
+        )
+        others = (
+            Suggestion.search([("state", "=", "proposed"), ("move_line_ids", "in", items.ids)])
+            .filtered("stale_reason")
+            .statement_line_id
+        )
+        self._refresh_lines(others)
+        return Suggestion.browse()._notify_outcome([line], [], others=others)
+
+    @api.model
+    def _refresh_lines(self, lines):
+        """Match ``lines`` again now (their proposals went stale): no automatic application
+        and no LLM call, the new proposals wait for the person who asked;
+        ``{line id: number of new proposals}``."""
+        lines = self._eligible(lines)
+        counts = {}
+        for company in lines.company_id:
+            company_lines = lines.filtered(lambda line, company=company: line.company_id == company)
+            self.with_company(company).with_context(ai_cash_refresh=True)._process(
+                company_lines, "manual"
+            )
+        if lines:
+            counts = dict(
+                (line.id, count)
+                for line, count in self.env["ai.cash.suggestion"]._read_group(
+                    [("statement_line_id", "in", lines.ids), ("state", "=", "proposed")],
+                    ["statement_line_id"],
+                    ["__count"],
+                )
+            )
+        return counts
+
+    @api.model
+    def _reject(self, suggestions, reason=None):
         now = fields.Datetime.now()
         suggestions._system_write(
-            {"state": "rejected", "decided_by_id": self.env.uid, "decided_date": now}
+            {
+                "state": "rejected",
+                "decided_by_id": self.env.uid,
+                "decided_date": now,
+                "reject_reason": reason or False,
+            }
         )
+        for suggestion in suggestions:
+            self._chatter(
+                suggestion.statement_line_id.move_id,
+                self.env._(
+                    "AI cash match with %(items)s rejected by %(user)s: %(reason)s",
+                    items=", ".join(suggestion.move_line_ids.mapped("move_name")),
+                    user=self.env.user.name,
+                    reason=reason or self.env._("no reason given"),
+                ),
+            )
         remaining = {
             line.id
             for [line] in self.env["ai.cash.suggestion"]._read_group(
@@ -972,6 +1170,12 @@ class AiInvoiceAgentCash(models.AbstractModel):
                     "reviewer_id": self.env.uid,
                     "review_date": now,
                     "review_hours": (now - log.create_date).total_seconds() / 3600.0,
+                    "rationale": self.env._(
+                        "Rejected by %(user)s on %(date)s: %(reason)s",
+                        user=self.env.user.name,
+                        date=now,
+                        reason=reason or self.env._("no reason given"),
+                    ),
                 }
             )
 

@@ -2,7 +2,6 @@
 import logging
 from collections import defaultdict
 
-from markupsafe import Markup
 from psycopg2 import InterfaceError, OperationalError
 from psycopg2.errors import SerializationFailure
 
@@ -12,6 +11,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..services.mail_body import opening_paragraph
 from ..services.prompts import EMAIL_BODY
 from ..services.templates import fallback_email_body
 
@@ -176,7 +176,9 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                 log.move_id.id: prepared["mail_opening"]
                 for log, prepared in items
                 if prepared.get("mail_opening")
-            },
+            }
+            if channel == "email"
+            else None,
         )
         try:
             with self.env.cr.savepoint():
@@ -318,17 +320,17 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         intro = self._email_intro(move, link)
         return {
             "rationale": self.env._(
-                "Sent by e-mail to %(to)s with the invoice, %(slips)s delivery slip(s) and a "
-                "payment link.",
+                "Sent by e-mail to %(to)s with the invoice, %(slips)s delivery slip(s) and "
+                "Odoo's button to view and pay it online.",
                 to=", ".join(recipients.mapped("email")),
                 slips=len(move.ai_slip_attachment_ids),
             ),
             "recipients": recipients.mapped("email"),
             "flags": [flag.model_dump() for flag in intro.flags],
             "llm_vals": intro.log_vals(),
-            # put before Odoo's own body by account.move.send._get_default_mail_body
-            "mail_opening": Markup("<p>%s</p><p>%s <a href='%s'>%s</a></p>")
-            % (intro.data.body, self.env._("Pay online securely:"), link, link),
+            # after the greeting of Odoo's own body (account.move.send._get_default_mail_body):
+            # the LLM's own sentences only; the template's text would repeat Odoo's
+            "mail_opening": "" if intro.fallback_used else opening_paragraph(intro.data.body),
         }
 
     @api.model

@@ -122,6 +122,8 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         vals = self._reminder_log_vals(plan, level, message, state_before)
         vals["source_data"]["planned"] = (log.source_data or {}).get("planned")
         if level.needs_approval:
+            # not "Reminded": nothing went out until a reviewer approves it
+            partner._ai_followup_write({"ai_followup_status": "awaiting_approval"})
             activity = self._ask_approval(log, partner, level, message)
             vals["source_data"]["approval_activity_id"] = activity.id
             return self._done(
@@ -620,6 +622,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 channel = company_agent._deliver(
                     log, partner, level, company_agent._stored_message(log)
                 )
+                partner._ai_followup_write({"ai_followup_status": "reminded"})
                 feedback = self.env._("Approved by %(user)s.", user=reviewer.name)
                 log._system_write(
                     dict(
@@ -649,9 +652,11 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 }
             )
             agent = self.with_user(self._agent_user()).with_company(log.company_id)
-            agent._close_approval(
-                log.with_env(agent.env), log.partner_id.with_env(agent.env), feedback
-            )
+            partner = log.partner_id.with_env(agent.env)
+            if partner.ai_followup_status == "awaiting_approval":
+                # not sent: the next run says where the customer stands
+                partner._ai_followup_write({"ai_followup_status": "none"})
+            agent._close_approval(log.with_env(agent.env), partner, feedback)
         return True
 
     @api.model

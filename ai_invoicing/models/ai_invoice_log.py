@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -334,10 +336,30 @@ class AiInvoiceLog(models.Model):
         failed = self.filtered(lambda log: log.state == "failed" and log._agent_model() is not None)
         if not failed or failed != self:
             raise UserError(self.env._("Only failed agent actions can be retried."))
+        failed._ai_keep_error_history()
         failed._system_write({"state": "queued", "error": False, "decision": False})
         for agent, logs in failed.grouped(lambda log: log._agent_model()).items():
             agent._delay(logs)
         return True
+
+    def _ai_keep_error_history(self):
+        """Before Retry clears a log's error: keep it in the log's history (chatter and
+        ``source_data['earlier_errors']``), so the successful run still shows what failed."""
+        now = fields.Datetime.now()
+        user = self.env.user
+        for log in self:
+            earlier = list((log.source_data or {}).get("earlier_errors") or [])
+            earlier.append({"error": log.error or "", "retried_by": user.name, "on": str(now)})
+            log._system_write({"source_data": dict(log.source_data or {}, earlier_errors=earlier)})
+            # sudo: ai.invoice.log - a log's history is written by the system, never by a user
+            log.sudo()._message_log(
+                body=Markup("<p>%s</p><p>%s</p>")
+                % (
+                    self.env._("Retried by %(user)s. The earlier error:", user=user.name),
+                    log.error or "",
+                ),
+                author_id=user.partner_id.id,
+            )
 
     def action_feedback(self):
         """Open the feedback wizard (any AI Invoicing user may say a log is wrong)."""

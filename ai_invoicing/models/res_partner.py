@@ -10,6 +10,7 @@ from .res_company import INVOICING_MODES
 FOLLOWUP_STATUSES = [
     ("none", "No Follow-up"),
     ("reminded", "Reminded"),
+    ("awaiting_approval", "Awaiting Approval"),
     ("escalated", "Escalated"),
     ("promise", "Promise to Pay"),
     ("excluded", "Excluded"),
@@ -248,6 +249,95 @@ class ResPartner(models.Model):
             sums[partner.commercial_partner_id.id] += amount
         return sums
 
+    ai_followup_status_display = fields.Selection(
+        FOLLOWUP_STATUSES,
+        string="Follow-up",
+        compute="_compute_ai_followup_status_display",
+        help="The follow-up status; a customer never followed up reads No Follow-up.",
+    )
+    ai_followup_reason = fields.Char(
+        string="Why",
+        compute="_compute_ai_followup_reason",
+        groups="ai_invoicing.group_ai_invoicing_user",
+        help="Why the follow-up run reminds this customer today, or why it does not.",
+    )
+    ai_followup_open_invoice_ids = fields.Many2many(
+        "account.move",
+        string="Open Invoices",
+        compute="_compute_ai_followup_open_invoice_ids",
+        groups="ai_invoicing.group_ai_invoicing_user",
+        help="The customer's posted invoices with an amount due in this company.",
+    )
+    ai_followup_log_ids = fields.Many2many(
+        "ai.invoice.log",
+        string="Reminders and Promises",
+        compute="_compute_ai_followup_log_ids",
+        groups="ai_invoicing.group_ai_invoicing_user",
+    )
+
+    @api.depends_context("company")
+    @api.depends("ai_followup_status")
+    def _compute_ai_followup_status_display(self):
+        for partner in self:
+            partner.ai_followup_status_display = partner.ai_followup_status or "none"
+
+    @api.depends_context("company")
+    def _compute_ai_followup_reason(self):
+        """Today's plan of the customer in plain words. Planned per customer: shown on the
+        customer's form (one record), not in lists."""
+        planner = self.env["ai.dunning.planner"]
+        today = fields.Date.context_today(self)
+        company = self.env.company
+        for partner in self:
+            if len(self) > 1 or not partner.id or (partner.parent_id and not partner.is_company):
+                partner.ai_followup_reason = False
+                continue
+            # sudo: ai.invoice.log - the planner reads the reminders already sent, whoever looks
+            plan, _data = planner.sudo()._plan_partner(company, partner, today)
+            if plan is not None and plan.send:
+                reason = self.env._("Due for a reminder: level '%(level)s'.", level=plan.level.name)
+            elif plan is not None and plan.escalate:
+                reason = self.env._(
+                    "Escalated: the last level was sent and the customer still has not paid."
+                )
+            else:
+                reason = self.env._("Not chased today: %(why)s.", why=planner._skip_text(plan))
+            partner.ai_followup_reason = reason
+
+    @api.depends_context("company")
+    def _compute_ai_followup_open_invoice_ids(self):
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        by_partner = moves.grouped("commercial_partner_id")
+        for partner in self:
+            partner.ai_followup_open_invoice_ids = by_partner.get(
+                partner.commercial_partner_id, moves.browse()
+            )
+
+    @api.depends_context("company")
+    def _compute_ai_followup_log_ids(self):
+        logs = self.env["ai.invoice.log"].search(
+            [
+                ("agent", "=", "dunning"),
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ],
+            order="id desc",
+        )
+        by_partner = logs.grouped("partner_id")
+        for partner in self:
+            partner.ai_followup_log_ids = by_partner.get(
+                partner.commercial_partner_id, logs.browse()
+            )
+
     @api.depends_context("company")
     def _compute_ai_followup_amounts(self):
         today = fields.Date.context_today(self)
@@ -351,7 +441,7 @@ class ResPartner(models.Model):
                     skipped=stats["customers"] - stats["queued"],
                 ),
                 "type": "success",
-                "sticky": False,
+                "sticky": True,  # the run's result stays until the clerk closes it
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

@@ -47,11 +47,12 @@ INVOICE_NARRATIVE = PromptSpec(
 
 EMAIL_BODY = PromptSpec(
     name="email_body",
-    version="email_body/2026-11-24.1",
+    version="email_body/2026-12-03.1",
     system=(
         "You write the body of the e-mail that sends an invoice to a customer: polite, short, "
         "in the customer's language when known. Do not include payment details or links; "
-        "the template adds them." + _DATA_RULES
+        "the template adds them. Write one or two personal sentences only: no greeting and "
+        "no sign-off, the template greets the customer and signs." + _DATA_RULES
     ),
     schema=EmailBody,
 )

@@ -27,3 +27,5 @@ from . import test_checks_parties
 from . import test_checks_doubles
 from . import test_rollout
 from . import test_learned_exception
+from . import test_cash_tour
+from . import test_clerk_screens

@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import AiInvoicingCommon, trap_jobs
 from .fake_llm_server import completion, error
@@ -31,13 +31,13 @@ class CashCommon(AiInvoicingCommon):
                 "ai_cash_writeoff_tolerance": 0.0,
             }
         )
-        # A cash clerk: AI reviewer who may reconcile bank transactions (Accounting Basic).
+        # A cash clerk: the right the user form offers (AI Cash Application), nothing more.
         cls.clerk = new_test_user(
             cls.env,
             login="ai_cash_clerk",
             name="Clara Clerk",
             company_id=cls.company.id,
-            groups="ai_invoicing.group_ai_invoicing_reviewer,account.group_account_basic",
+            groups="ai_invoicing.group_ai_cash_clerk",
         )
         cls.Suggestion = cls.env["ai.cash.suggestion"]
         cls.Cash = cls.env["ai.invoice.agent.cash"]
@@ -426,7 +426,10 @@ class TestCashApplication(CashCommon):
         line = self._line(880.0, invoice.name, partner_id=self.partner_a.id)
         self._process(line)
         self.assertPaid(invoice)
-        line.with_user(self.clerk).action_undo_reconciliation()
+        # a cash clerk (no Accounting 'Basic' in Community) undoes it from the suggestion
+        with self.assertRaises(AccessError):
+            self._suggestions(line, "accepted").with_user(self.reviewer).action_undo()
+        self._suggestions(line, "accepted").with_user(self.clerk).action_undo()
         self.assertEqual(invoice.payment_state, "not_paid")
         self.assertFalse(line.is_reconciled)
         _liquidity, suspense, other = line._seek_for_lines()
@@ -461,8 +464,8 @@ class TestCashApplication(CashCommon):
         line2 = self._line(456.0, draft.name, partner_id=self.partner_a.id)
         self._process(line2)
         draft.button_draft()
-        with self.assertRaisesRegex(UserError, "changed since the suggestion was made"):
-            self._suggestions(line2).with_user(self.clerk).action_accept()
+        result = self._suggestions(line2).with_user(self.clerk).action_accept()
+        self.assertIn("reset to draft or cancelled", result["params"]["message"])
         self.assertFalse(line2.is_reconciled)
 
     def test_screen(self):
@@ -527,10 +530,185 @@ class TestCashApplication(CashCommon):
         )
         self._process(lines)
         first, second = (self._suggestions(line)[:1] for line in lines)
-        first.with_user(self.clerk).action_accept()
-        with self.assertRaisesRegex(UserError, "changed since the suggestion was made"):
-            second.with_user(self.clerk).action_accept()
+        self.assertEqual(second.move_line_ids.move_id, invoice)
+        result = first.with_user(self.clerk).action_accept()
+        self.assertPaid(invoice)
+        # the other transaction's proposal named the invoice just paid: it is matched again
+        # at once, and the clerk is told so (no row left to crash on)
+        self.assertFalse(second.exists())
+        self.assertIn(lines[1].display_name, result["params"]["message"])
+        self.assertFalse(self._suggestions(lines[1]).move_line_ids.move_id & invoice)
+        self.assertEqual(self._log(lines[1]).decision, "no_match")
         self.assertFalse(lines[1].is_reconciled)
+
+    def test_stale_suggestion_paid_by_hand_is_refreshed_not_a_traceback(self):
+        """An invoice paid by a payment registered by hand after the proposal was made:
+        Accept matches the transaction again and says why, single and in bulk."""
+        self.company.ai_cash_auto_apply = False
+        invoices = self._invoice(160.0) | self._invoice(170.0)
+        lines = self._line(160.0, invoices[0].name, partner_id=self.partner_a.id) | self._line(
+            170.0, invoices[1].name, partner_id=self.partner_a.id
+        )
+        self._process(lines)
+        proposals = self._suggestions(lines[0])[:1] | self._suggestions(lines[1])[:1]
+        for invoice in invoices:
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+        self.assertEqual(proposals[0].stale_reason, f"{invoices[0].name} is already paid")
+        # single
+        result = proposals[0].with_user(self.clerk).action_accept()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertTrue(result["params"]["sticky"])
+        self.assertIn(f"{invoices[0].name} is already paid", result["params"]["message"])
+        self.assertIn("matched again", result["params"]["message"])
+        self.assertFalse(lines[0].is_reconciled)
+        self.assertFalse(proposals[0].exists())
+        self.assertEqual(self._log(lines[0]).decision, "no_match")
+        # bulk (the list's Accept on several rows)
+        self.assertTrue(proposals[1].exists())
+        result = (proposals[1] | self._suggestions(lines[0])).with_user(self.clerk).action_accept()
+        self.assertIn(f"{invoices[1].name} is already paid", result["params"]["message"])
+        self.assertFalse(lines[1].is_reconciled)
+
+    def test_reject_with_a_reason_and_the_log_says_who_applied(self):
+        self.company.ai_cash_auto_apply = False
+        first = self._invoice(95.0, date="2026-02-01")
+        second = self._invoice(95.0, date="2026-02-20")
+        line = self._line(95.0, "", partner_id=self.partner_a.id)
+        self._process(line)
+        top = self._suggestions(line).filtered("is_top")
+        self.assertIn("(due", top.invoice_summary)
+        self.assertNotIn("\n", top.explanation_line)
+        action = top.with_user(self.clerk).action_reject_ask()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.clerk)
+            .with_context(action["context"])
+            .create({"reason": "Paid by the parent company"})
+        )
+        wizard.action_reject()
+        self.assertEqual(top.state, "rejected")
+        self.assertEqual(top.reject_reason, "Paid by the parent company")
+        self.assertIn("Paid by the parent company", line.move_id.message_ids[:1].body)
+        other = self._suggestions(line)
+        self.assertEqual(other.move_line_ids.move_id, (first | second) - top.invoice_ids)
+        other.with_user(self.clerk).action_accept()
+        log = self._log(line)
+        self.assertIn("Applied by Clara Clerk", log.rationale)
+        self.assertEqual(log.reviewer_id, self.clerk)
+
+    def test_manual_match_partial_and_bank_fees_through_the_same_apply_path(self):
+        self.company.ai_cash_auto_apply = False
+        other_customer = self.partner_a.copy({"name": "Other Customer"})
+        invoice = self._invoice(300.0)
+        other = self._invoice(80.0, partner=other_customer)
+        line = self._line(268.0, "wire from abroad")  # no reference, no partner: no match
+        self._process(line)
+        self.assertEqual(self._log(line).decision, "no_match")
+        self.assertIn("No open customer item fits", line.with_user(self.clerk).ai_cash_note)
+        action = line.with_user(self.clerk).action_ai_cash_manual_match()
+        with Form(
+            self.env[action["res_model"]].with_user(self.clerk).with_context(action["context"])
+        ) as form:
+            with form.item_ids.new() as item:
+                item.move_line_id = invoice.line_ids.filtered("amount_residual")
+            with form.item_ids.new() as item:
+                item.move_line_id = other.line_ids.filtered("amount_residual")
+            with form.item_ids.edit(0) as item:
+                item.amount = 200.0  # partial payment
+            with form.item_ids.edit(1) as item:
+                item.amount = 80.0
+            self.assertEqual(form.difference, -12.0)
+            form.write_off = True
+            form.write_off_account_id = self.writeoff_account
+            form.write_off_label = "Bank fees"
+            preview = form.preview
+        self.assertIn("Bank fees", preview)
+        self.assertIn("left to pay after this match", preview)
+        wizard = form.save()
+        result = wizard.action_apply()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertAlmostEqual(invoice.amount_residual, 100.0)
+        self.assertPaid(other)
+        fees = line.move_id.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account)
+        self.assertEqual((fees.name, fees.balance), ("Bank fees", 12.0))
+        log = self._log(line)
+        self.assertEqual((log.state, log.decision), ("approved", "accepted"))
+        self.assertIn("Matched by hand by Clara Clerk", log.rationale)
+        accepted = self._suggestions(line, "accepted")
+        self.assertEqual(accepted.kind, "manual")
+        self.assertEqual(accepted.decided_by_id, self.clerk)
+        # the undo of the clerk works on a manual match too
+        accepted.with_user(self.clerk).action_undo()
+        self.assertFalse(line.is_reconciled)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+    def test_clerk_sets_the_customer_and_the_transaction_is_matched_again(self):
+        self.company.ai_cash_auto_apply = False
+        invoice = self._invoice(333.0)
+        line = self._line(333.0, "transfer")
+        self._process(line)
+        self.assertFalse(line.partner_id)
+        with self.assertRaises(AccessError):
+            line.with_user(self.reviewer).action_ai_cash_set_partner()
+        action = line.with_user(self.clerk).action_ai_cash_set_partner()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.clerk)
+            .with_context(action["context"])
+            .create({"partner_id": self.partner_a.id})
+        )
+        result = wizard.action_confirm()
+        self.assertEqual(line.partner_id, self.partner_a)
+        self.assertIn("matched again", result["params"]["message"])
+        self.assertEqual(self._log(line).partner_id, self.partner_a)
+        self.assertEqual(self._suggestions(line).move_line_ids.move_id, invoice)
+
+    def test_manual_match_refusals(self):
+        invoice = self._invoice(50.0)
+        line = self._line(40.0, "x")
+        with self.assertRaises(AccessError):
+            line.with_user(self.reviewer).action_ai_cash_manual_match()
+        Wizard = self.env["ai.cash.manual.match.wizard"].with_user(self.clerk)
+        wizard = Wizard.create(
+            {
+                "statement_line_id": line.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "move_line_id": invoice.line_ids.filtered("amount_residual").id,
+                            "amount": 50.0,
+                        }
+                    )
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "exceed what the transaction received"):
+            wizard.action_apply()
+        wizard.item_ids.amount = 60.0
+        with self.assertRaisesRegex(UserError, "more than is open"):
+            wizard.action_apply()
+        self.assertFalse(line.is_reconciled)
+        with self.assertRaises(AccessError):
+            self.Cash.with_user(self.reviewer)._match_by_hand(
+                line, {invoice.line_ids.filtered("amount_residual"): 40.0}
+            )
+
+    def test_scheduled_run_refreshes_stale_proposals(self):
+        self.company.ai_cash_auto_apply = False
+        invoice = self._invoice(180.0)
+        line = self._line(180.0, invoice.name, partner_id=self.partner_a.id)
+        self._process(line)
+        self.assertTrue(self._suggestions(line))
+        agent = self.Cash.with_user(self.agent).with_company(self.company)
+        self.assertNotIn(line, agent._lines_to_process(self.company), "waits for a person")
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertIn(line, agent._lines_to_process(self.company))
 
     def test_bulk_accept_above_a_confidence(self):
         self.company.ai_cash_auto_apply = False
@@ -648,7 +826,7 @@ class TestCashSecurity(CashCommon):
             login="ai_cash_clerk_b",
             company_id=cls.company_b.id,
             company_ids=[Command.set(cls.company_b.ids)],
-            groups="ai_invoicing.group_ai_invoicing_reviewer,account.group_account_basic",
+            groups="ai_invoicing.group_ai_cash_clerk",
         )
         cls.ai_user = new_test_user(
             cls.env, login="ai_cash_user", groups="ai_invoicing.group_ai_invoicing_user"
@@ -722,6 +900,52 @@ class TestCashSecurity(CashCommon):
                     suggestion.with_user(user).action_reject()
         self.assertEqual(suggestion.state, "proposed")
         self.assertFalse(line.is_reconciled)
+
+    def test_rights_set_from_the_user_form_as_a_new_admin_would(self):
+        """Community's user form offers the privileges' groups only (no Accounting 'Basic'):
+        a new administrator grants cash application from it, and that is enough."""
+        hierarchy = self.env["res.groups"]._get_view_group_hierarchy()
+        offered = {
+            group_id
+            for privilege in hierarchy["privileges"].values()
+            for group_id in privilege["group_ids"]
+        }
+        cash_group = self.env.ref("ai_invoicing.group_ai_cash_clerk")
+        self.assertIn(cash_group.id, offered, "offered in the user form")
+        self.assertNotIn(self.env.ref("account.group_account_basic").id, offered)
+        self.assertNotIn(self.env.ref("account.group_account_user").id, offered)
+        self.assertTrue(
+            self.env.ref("base.user_admin").has_group("ai_invoicing.group_ai_cash_clerk")
+        )
+        new_admin = new_test_user(self.env, login="new_admin", groups="base.group_system")
+        clerk = new_test_user(self.env, login="form_clerk", name="Fiona Form")
+        reviewer = new_test_user(self.env, login="form_reviewer", name="Rita Review")
+        # the user form's rights widget saves the chosen group of a privilege on group_ids
+        for user, group in (
+            (clerk, cash_group),
+            (reviewer, self.env.ref("ai_invoicing.group_ai_invoicing_reviewer")),
+        ):
+            form = Form(user.with_user(new_admin))
+            self.assertIn("group_ids", form._view["fields"])
+            user.with_user(new_admin).write({"group_ids": [Command.link(group.id)]})
+        self.assertTrue(clerk.has_group("account.group_account_invoice"))
+        self.assertFalse(clerk.has_group("account.group_account_basic"))
+        invoice, line, suggestion = self._proposal()
+        # the reviewer sees the screen without the buttons, and is refused in the method
+        arch = self.Suggestion.with_user(reviewer).get_views([(False, "list")])["views"]["list"]
+        self.assertNotIn('name="action_accept"', arch["arch"])
+        with self.assertRaises(AccessError):
+            suggestion.with_user(reviewer).action_accept()
+        arch = self.Suggestion.with_user(clerk).get_views([(False, "list")])["views"]["list"]
+        self.assertIn('name="action_accept"', arch["arch"])
+        suggestion.with_user(clerk).action_accept()
+        self.assertPaid(invoice)
+        self.assertEqual(suggestion.decided_by_id, clerk)
+        suggestion.with_user(clerk).action_undo()
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertFalse(line.is_reconciled)
+        suggestion.with_user(clerk).action_reject()
+        self.assertEqual(suggestion.state, "rejected")
 
     def test_suggestions_are_written_by_the_system_only(self):
         _invoice, line, suggestion = self._proposal()

@@ -70,14 +70,69 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertTrue(
             any(name == invoice._get_invoice_report_filename() for name in names), names
         )
-        self.assertIn("Pay online securely", mail.body_html)
+        # Odoo's body and button, once: one greeting, one signature, no raw link printed
+        body = mail.body_html
+        self.assertEqual(mail.mail_message_id.body.count("Dear"), 1)
+        self.assertEqual(body.count("--<br"), 1, "one signature")
+        self.assertNotIn("Pay online securely", body)
+        self.assertNotIn(">http", body, "no URL printed as text")
+        self.assertIn("Please remit payment", body)
         pdf = invoice.invoice_pdf_report_id.raw.decode(errors="ignore")  # HTML in test mode
         self.assertIn(invoice.get_portal_url(anchor="portal_pay").replace("&", "&amp;"), pdf)
-        self.assertIn(invoice.access_token, mail.body_html)
+        self.assertIn(invoice.access_token, body, "Odoo's button opens the invoice to pay")
+        self.assertEqual(mail.author_id, invoice.invoice_user_id.partner_id, "the salesperson")
+
+    def test_system_salesperson_the_company_writes_and_signs(self):
+        """Orders entered by OdooBot (a demo, an import): not OdooBot signing 'System'."""
+        self.company.email = "billing@company.example.com"
+        order = self._order([(self.product_deliv, 2)], partner=self.customer)
+        order.user_id = self.env.ref("base.user_root")
+        with trap_jobs() as trap:
+            self._deliver(order.picking_ids)
+            trap.perform_enqueued_jobs()  # drafting, which posts
+            trap.perform_enqueued_jobs()  # delivery
+        invoice = order.invoice_ids
+        mail = self._mails(invoice)
+        body = mail.mail_message_id.body
+        self.assertNotIn(self.env.ref("base.user_root").signature, body)
+        self.assertEqual(body.count("--<br"), 1)
+        self.assertRegex(body, rf"--<br[^>]*>{self.company.name}</div>")
+        self.assertEqual(mail.author_id, self.company.partner_id)
+        self.assertIn("billing@company.example.com", mail.email_from)
         # the portal answers for the token in the link
         response = self.url_open(invoice.get_portal_url())
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
+
+    def test_salesperson_signs_and_writes_and_a_paid_invoice_gets_no_pay_text(self):
+        seller = self.env["res.users"].create(
+            {
+                "name": "Sam Seller",
+                "login": "sam_seller",
+                "email": "sam@example.com",
+                "signature": "<p>Sam Seller, Sales</p>",
+                "group_ids": [(4, self.env.ref("sales_team.group_sale_salesman").id)],
+            }
+        )
+        order = self._order([(self.product_deliv, 2)], partner=self.customer)
+        order.user_id = seller
+        with trap_jobs() as trap:
+            self._deliver(order.picking_ids)
+            trap.perform_enqueued_jobs()  # drafting, which posts
+            invoice = order.invoice_ids
+            self.assertEqual(invoice.invoice_user_id, seller)
+            # paid before the delivery job ran
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({})._create_payments()
+            trap.perform_enqueued_jobs()
+        body = self._mails(invoice).body_html
+        self.assertIn("already paid", body)
+        self.assertNotIn("Please remit payment", body)
+        self.assertNotIn("Pay online", body)
+        self.assertIn("Sam Seller, Sales", body)
+        self.assertEqual(body.count("--<br"), 1, "the salesperson's signature only")
+        self.assertEqual(self._mails(invoice).author_id, seller.partner_id)
 
     def test_portal_only_customer_gets_no_mail(self):
         self.customer.write({"email": False, "invoice_sending_method": "portal"})
@@ -194,7 +249,8 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertIn("Retry", log.error)
 
     def test_llm_writes_the_opening_paragraph(self):
-        body = "Bonjour ! Merci pour votre commande, voici votre facture."
+        opening = "Merci pour votre commande, voici votre facture."
+        body = f"Bonjour Brasserie,\n\n{opening}\n\nCordialement,\nL'équipe"
         answer = json.dumps({"subject": "Votre facture", "body": body})
         with FakeOpenAIServer() as server:
             server.script(completion(answer, prompt_tokens=90, completion_tokens=30))
@@ -210,9 +266,14 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
             invoice, log, trap = self._post_and_queue()
             server.script(completion(answer, prompt_tokens=90, completion_tokens=30))
             trap.perform_enqueued_jobs()
-        mail = self._mails(invoice)
-        self.assertIn(body, mail.body_html)
-        self.assertIn("Pay online securely", mail.body_html, "the standard parts stay")
+        html = self._mails(invoice).mail_message_id.body
+        # after the template's single greeting, without the model's greeting and sign-off
+        self.assertIn(opening, html)
+        self.assertNotIn("Bonjour", html)
+        self.assertNotIn("Cordialement", html)
+        self.assertEqual(html.count("Dear"), 1)
+        self.assertLess(html.index("Dear"), html.index(opening))
+        self.assertLess(html.index(opening), html.index("Here is your"), "the standard parts stay")
         self.assertEqual((log.llm_model, log.completion_tokens), ("fake-model", 30))
 
     def test_misbehaving_model_cannot_reach_the_customer(self):
@@ -253,8 +314,8 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         body = self._mails(invoice).body_html
         for forbidden in ("BE71", "evil-invoices", "9,999.00", "+32 470", "Ignore previous"):
             self.assertNotIn(forbidden, body)
-        self.assertIn(invoice.name, body, "the template opening is used")
-        self.assertIn(invoice._ai_payment_link(), body, "Odoo's own payment link stays")
+        self.assertIn(invoice.name, body, "Odoo's own body is used")
+        self.assertIn(invoice.access_token, body, "Odoo's own button to view and pay stays")
         codes = {flag["code"] for flag in log.flags}
         self.assertLessEqual(
             {"llm_bank_details", "llm_foreign_link", "llm_amount_mismatch", "llm_output_injection"},
@@ -348,16 +409,16 @@ class TestBatchDelivery(AiInvoicingCommon):
             self.assertEqual(len(mail), 1, "each invoice is sent once")
             self.assertEqual(mail.recipient_ids, partner)
             body = mail.body_html
-            # its own opening paragraph and payment link, before Odoo's own body
-            self.assertIn(f"Please find attached invoice {invoice.name}", body)
-            self.assertIn(invoice._ai_payment_link(), body)
-            self.assertLess(body.index("Pay online securely"), body.index("Here is your"))
+            # Odoo's own body for this invoice (no AI text without the LLM), its own button
+            self.assertIn(invoice.name, body)
+            self.assertIn(invoice.access_token, body)
+            self.assertNotIn("Please find attached invoice", body, "no second greeting")
             names = mail.attachment_ids.mapped("name")
             self.assertIn(invoice.ai_slip_attachment_ids.name, names)
             self.assertIn(invoice._get_invoice_report_filename(), names)
             for other in invoices - invoice:
-                self.assertNotIn(f"attached invoice {other.name} ", body)
-                self.assertNotIn(other._ai_payment_link(), body)
+                self.assertNotIn(f"{other.name}<", body)
+                self.assertNotIn(other.access_token, body)
                 self.assertNotIn(other.ai_slip_attachment_ids.name, names)
 
     def test_each_mail_gets_its_own_llm_opening(self):
@@ -365,8 +426,8 @@ class TestBatchDelivery(AiInvoicingCommon):
         invoices, logs, trap = self._post_many(partners)
         server = self._start_fake_llm()  # on after posting: only the e-mails use it
         bodies = [
-            "Bonjour ! Merci pour votre commande, voici votre facture.",
-            "Hello! Thank you for your order, here is your invoice.",
+            "Merci pour votre commande, voici votre facture.",
+            "Thank you for your order, here is your invoice.",
         ]
         server.script(
             *(completion(json.dumps({"subject": "Invoice", "body": body})) for body in bodies)

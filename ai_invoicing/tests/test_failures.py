@@ -140,3 +140,11 @@ class TestFailures(AiInvoicingCommon):
         self.assertIn(log.state, ("done", "needs_review"))
         self.assertEqual(log.move_id, order.invoice_ids)
         self.assertEqual(len(order.invoice_ids), 1)
+        # the earlier error stays in the log's history; the failure activity is done
+        earlier = log.source_data["earlier_errors"][0]["error"]
+        self.assertTrue(earlier)
+        history = " ".join(log.message_ids.mapped("body"))
+        self.assertIn("Retried by", history)
+        self.assertIn(earlier.split("\n")[0][:40], history)
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == failure))

@@ -360,6 +360,77 @@ class TestFollowup(FollowupCommon):
         self.assertFalse(customer.ai_followup_promise_date, "the promise is over")
         self.assertIn(invoice.name, self._mails().body_html)
 
+    def test_follow_up_page_says_why_and_lists_open_invoices(self):
+        """The customer's page: why it is (not) chased, never blank; open invoices with
+        their amounts due; the reminders sent; the Requires Follow-up filter."""
+        old = self._invoice(30, 300.0)
+        self._invoice(-10, 50.0)  # not due yet
+        customer = self.customer.with_company(self.company).with_user(self.reviewer)
+        self.assertIn("Due for a reminder", customer.ai_followup_reason)
+        self.assertEqual(customer.ai_followup_open_invoice_ids[:1], old)
+        self.assertEqual(len(customer.ai_followup_open_invoice_ids), 2)
+        requires = (
+            self.env["res.partner"]
+            .with_user(self.reviewer)
+            .search(
+                [("id", "=", self.customer.id)]
+                + [
+                    ("ai_followup_total_overdue", ">", 0),
+                    ("ai_followup_excluded", "=", False),
+                    "|",
+                    ("ai_followup_next_date", "=", False),
+                    ("ai_followup_next_date", "<=", self.today),
+                ]
+            )
+        )
+        self.assertEqual(requires, self.customer)
+        log = self._remind()
+        customer.invalidate_recordset()
+        self.assertIn(log, customer.ai_followup_log_ids)
+        self.assertIn("Not chased today: this level was already sent", customer.ai_followup_reason)
+        # credits exceed the debt
+        credit = self._customer("Credited SA")
+        self._invoice(30, 100.0, partner=credit)
+        self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": credit.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [Command.create({"name": "Refund", "price_unit": 150.0})],
+            }
+        ).action_post()
+        self.assertIn(
+            "credit notes and unapplied payments cover the amount due",
+            credit.with_company(self.company).with_user(self.reviewer).ai_followup_reason,
+        )
+        # excluded
+        self.customer.with_user(self.reviewer).action_ai_followup_exclude()
+        customer.invalidate_recordset()
+        self.assertIn("excluded from follow-ups", customer.ai_followup_reason)
+
+    def test_customer_statement_pdf(self):
+        invoice = self._invoice(30, 250.0)
+        report = self.env.ref("ai_invoicing.action_report_ai_customer_statement")
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(self.reviewer)
+            .with_company(self.company)
+            ._render_qweb_html(report.report_name, self.customer.ids)
+        )
+        html = html.decode()
+        self.assertIn("Statement of Account", html)
+        self.assertIn(invoice.name, html)
+        self.assertIn(self.company.name, html, "on the company's letterhead")
+        self.assertNotIn("http", html.split("Statement of Account")[1].split("</main>")[0])
+
+    def test_level_form_shows_the_built_in_text(self):
+        text = self.final.with_user(self.reviewer).builtin_text
+        self.assertIn("Sample Customer", text)
+        self.assertIn("INV/0001", text)
+        self.assertIn("final", text.lower())
+        arch = self.Level.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="builtin_text"', arch)
+
     def test_excluded_customer(self):
         self._invoice(30)
         with self.assertRaises(AccessError):
@@ -434,6 +505,7 @@ class TestFollowup(FollowupCommon):
         self.assertEqual(approval.user_id, self.reviewer)
         customer = self.customer.with_company(self.company)
         self.assertEqual(customer.ai_followup_last_level_id, self.final, "held counts as sent")
+        self.assertEqual(customer.ai_followup_status, "awaiting_approval", "not 'Reminded'")
         self.assertTrue(customer.ai_followup_to_approve)
         screen = self.env["res.partner"].search([("ai_followup_to_approve", "=", True)])
         self.assertIn(self.customer, screen)
@@ -478,6 +550,7 @@ class TestFollowup(FollowupCommon):
         self.assertEqual(again.source_data["invoices"][0]["residual"], 400.0)
         self.customer.with_user(self.reviewer).action_ai_followup_reject()
         self.assertEqual((again.state, again.decision), ("rejected", "rejected"))
+        self.assertNotEqual(customer.ai_followup_status, "awaiting_approval")
         self.assertFalse(self._mails())
         with self.assertRaisesRegex(UserError, "No reminder"):
             self.customer.with_user(self.reviewer).action_ai_followup_approve()
@@ -548,6 +621,7 @@ class TestFollowup(FollowupCommon):
         self.assertIn(self.customer, overdue)
         action = self.customer.with_user(self.reviewer).action_ai_followup_run()
         self.assertEqual(action["params"]["type"], "success")
+        self.assertTrue(action["params"]["sticky"], "the run's result stays on screen")
         self.assertEqual(customer.ai_followup_log_count, 1)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.warehouse_user).action_ai_followup_run()
@@ -582,6 +656,7 @@ class TestFollowup(FollowupCommon):
         customer_b = self.customer.with_company(company_b)
         self.assertEqual(self.customer.with_company(self.company).ai_followup_status, "reminded")
         self.assertFalse(customer_b.ai_followup_status)
+        self.assertEqual(customer_b.ai_followup_status_display, "none", "never blank")
         self.assertFalse(customer_b.ai_followup_last_level_id)
 
     def test_cron_plans_enabled_companies(self):

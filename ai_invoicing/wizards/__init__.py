@@ -4,3 +4,6 @@ from . import ai_dunning_promise_wizard
 from . import ai_cash_accept_wizard
 from . import ai_invoice_feedback_wizard_rollout
 from . import ai_invoice_review_wizard_learned
+from . import ai_cash_reject_wizard
+from . import ai_cash_manual_match_wizard
+from . import ai_cash_partner_wizard

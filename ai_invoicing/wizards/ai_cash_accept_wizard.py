@@ -52,6 +52,7 @@ class AiCashAcceptWizard(models.TransientModel):
             raise UserError(
                 self.env._("No waiting suggestion reaches %(min)s%%.", min=self.min_confidence)
             )
-        suggestions._check_decider()
-        done, failed = self.env["ai.invoice.agent.cash"]._accept_many(suggestions)
-        return suggestions._notify_outcome(done, failed)
+        result = suggestions.action_accept()
+        if isinstance(result, dict):
+            return result
+        return suggestions._notify_outcome(list(suggestions), [])
