@@ -127,5 +127,29 @@ class AiDunningLevel(models.Model):
         ]
         if vals_list:
             # sudo: ai.dunning.level - the defaults are created for whoever runs first
-            self.sudo().create(vals_list)
+            self.sudo().create(vals_list)._translate_default_names()
         return True
+
+    @api.model
+    def _default_names(self):
+        """The default levels' names (by sequence) in the environment's language."""
+        return {
+            10: self.env._("Courteous reminder"),
+            20: self.env._("First reminder"),
+            30: self.env._("Second reminder"),
+            40: self.env._("Final notice"),
+        }
+
+    def _translate_default_names(self):
+        """Name the default levels in every installed language (a customer reads them)."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+        names = {lang: self.with_context(lang=lang)._default_names() for lang in langs}
+        for level in self:
+            level.update_field_translations(
+                "name",
+                {
+                    lang: names[lang][level.sequence]
+                    for lang in langs
+                    if level.sequence in names[lang]
+                },
+            )

@@ -8,7 +8,7 @@ from psycopg2.errors import SerializationFailure
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
+from odoo.tools import mute_logger, plaintext2html
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -311,8 +311,15 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             "flags": [flag.model_dump() for flag in intro.flags],
             "llm_vals": intro.log_vals(),
             # put before Odoo's own body by account.move.send._get_default_mail_body
-            "mail_opening": Markup("<p>%s</p><p>%s <a href='%s'>%s</a></p>")
-            % (intro.data.body, self.env._("Pay online securely:"), link, link),
+            "mail_opening": plaintext2html(intro.data.body)
+            + Markup("<p>%s <a href='%s'>%s</a></p>")
+            % (
+                self.with_context(lang=self._customer_lang(move.partner_id, move.company_id)).env._(
+                    "Pay online securely:"
+                ),
+                link,
+                link,
+            ),
         }
 
     @api.model
@@ -325,14 +332,18 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
 
     @api.model
     def _email_intro(self, move, link):
-        """The personal opening paragraph, through the guarded path."""
+        """The personal opening paragraph, in the customer's language, through the guarded
+        path."""
+        lang = self._customer_lang(move.partner_id, move.company_id)
+        customer = self.with_context(lang=lang)
+        wording = customer._wording(lang)
         facts = {
             "invoice_name": move.name,
             "partner_name": move.commercial_partner_id.name,
-            "amount_total": self._money(move.amount_total, move.currency_id),
+            "amount_total": customer._money(move.amount_total, move.currency_id),
             "currency": move.currency_id.name,
-            "invoice_date_due": str(move.invoice_date_due or ""),
-            "language": move.partner_id.lang or "",
+            "invoice_date_due": wording.date(move.invoice_date_due),
+            "language": lang,
         }
         return self._guarded_text(
             move.company_id,
@@ -340,7 +351,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             facts,
             {"partner_name": move.partner_id.name or ""},
             self._allowed_invoice_output(move, urls=(link,)),
-            fallback_email_body,
+            lambda minimized, flags: fallback_email_body(minimized, flags, wording),
         )
 
     @api.model

@@ -516,8 +516,12 @@ def _formatted(formatted_amounts: Mapping[str, str], key: str) -> str:
         raise ValueError(f"No formatted amount for '{key}' (see amounts_to_format).") from None
 
 
-def _invoice_fact(plan: ReminderPlan, item: OpenItem, formatted_amounts) -> dict:
-    fact = {"name": item.name, "due_date": item.due_date.isoformat()}
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _invoice_fact(plan: ReminderPlan, item: OpenItem, formatted_amounts, format_date=_iso) -> dict:
+    fact = {"name": item.name, "due_date": format_date(item.due_date)}
     days = plan.days_overdue(item)
     if days > 0:
         fact["days_overdue"] = days
@@ -546,10 +550,13 @@ def reminder_facts(
     formatted_amounts: Mapping[str, str],
     partner_name: str = "",
     recent: int = 3,
+    format_date: Callable[[date], str] = _iso,
 ) -> dict:
     """The only facts the message (LLM or template) may use.
 
-    Amounts appear only as the caller's formatted strings; the other numbers are day counts and
+    Amounts appear only as the caller's formatted strings, dates as ``format_date`` writes them
+    (Odoo's ``format_date`` in the customer's language; ISO by default); the other numbers are
+    day counts and
     counts of events. No ids, no raw amounts, no payment URL (only ``PAYMENT_LINK_PLACEHOLDER``).
     ``previous_reminders`` rows are (sent_on, level_name), ``promises`` (made_on, until, kept).
     """
@@ -562,16 +569,18 @@ def reminder_facts(
         "level": plan.level.name,
         "tone": plan.level.tone,
         "before_due": all(plan.days_overdue(item) <= 0 for item in plan.invoices),
-        "invoices": [_invoice_fact(plan, item, formatted_amounts) for item in plan.invoices],
+        "invoices": [
+            _invoice_fact(plan, item, formatted_amounts, format_date) for item in plan.invoices
+        ],
         "totals": [_total_fact(total, formatted_amounts) for total in plan.totals],
         "payment_link": PAYMENT_LINK_PLACEHOLDER,
         "previous_reminder_count": len(reminders),
         "previous_reminders": [
-            {"date": r.sent_on.isoformat(), "level": r.level_name} for r in reminders[-recent:]
+            {"date": format_date(r.sent_on), "level": r.level_name} for r in reminders[-recent:]
         ],
         "broken_promises": sum(1 for p in promise_rows if p.kept is False),
         "promises": [
-            {"made_on": p.made_on.isoformat(), "until": p.until.isoformat(), "kept": p.kept}
+            {"made_on": format_date(p.made_on), "until": format_date(p.until), "kept": p.kept}
             for p in promise_rows[-recent:]
         ],
     }

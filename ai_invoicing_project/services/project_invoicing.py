@@ -151,7 +151,7 @@ class LineFacts:
     """Everything behind one invoice line, in the words of the template."""
 
     ref: str  # "L1", "L2"... the key the LLM answers with
-    heading: str  # the line label Odoo wrote (product / order line)
+    heading: str  # the first line of Odoo's label (product / order line)
     kind: str  # timesheets | milestone | expense | other
     quantity: float = 0.0
     uom: str = ""
@@ -159,6 +159,7 @@ class LineFacts:
     tasks: list[TaskSummary] = field(default_factory=list)
     milestones: list[MilestoneFact] = field(default_factory=list)
     expenses: list[ExpenseItem] = field(default_factory=list)
+    label: str = ""  # Odoo's whole label (every line of it); empty: the heading
 
 
 def hours_text(hours: float) -> str:
@@ -169,8 +170,10 @@ def percent_text(share: float) -> str:
     return f"{share * 100:g}"
 
 
-def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
-    """The facts of one line as sent to the LLM (work notes travel separately, quoted)."""
+def line_facts_payload(line: LineFacts, share_people: bool = False, format_date=None) -> dict:
+    """The facts of one line as sent to the LLM (work notes travel separately, quoted);
+    dates as ``format_date`` writes them (the customer's format; ISO by default)."""
+    day = format_date or (lambda value: str(value or ""))
     payload = {
         "ref": line.ref,
         "label": line.heading,
@@ -179,15 +182,15 @@ def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
         "unit": line.uom,
     }
     if line.period:
-        payload["period"] = {"from": str(line.period[0]), "to": str(line.period[1])}
+        payload["period"] = {"from": day(line.period[0]), "to": day(line.period[1])}
     if line.tasks:
         payload["tasks"] = [
             {
                 "task": summary.task or "(project)",
                 "hours": hours_text(summary.hours),
                 "entries": summary.entries,
-                "from": str(summary.first_date or ""),
-                "to": str(summary.last_date or ""),
+                "from": day(summary.first_date),
+                "to": day(summary.last_date),
                 **({"people": list(summary.employees)} if share_people else {}),
             }
             for summary in line.tasks
@@ -197,14 +200,14 @@ def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
             {
                 "milestone": milestone.name,
                 "percent_of_order_line": percent_text(milestone.percentage),
-                "reached_on": str(milestone.reached_date or ""),
+                "reached_on": day(milestone.reached_date),
                 "tasks": list(milestone.tasks),
             }
             for milestone in line.milestones
         ]
     if line.expenses:
         payload["expenses"] = [
-            {"date": str(expense.date or ""), "ref": f"E{expense.id}"} for expense in line.expenses
+            {"date": day(expense.date), "ref": f"E{expense.id}"} for expense in line.expenses
         ]
     return payload
 
@@ -237,36 +240,90 @@ def allowed_figures(lines: Iterable[LineFacts]) -> set[str]:
 # ----------------------------------------------------------------------
 # Template descriptions (rules-only mode and LLM fallback)
 # ----------------------------------------------------------------------
-def template_description(line: LineFacts) -> str:
-    """Client-facing text under the line label, grouped by task; '' keeps Odoo's label."""
+class _English:
+    """Untranslated English with ISO dates: the pure default of a ``Wording``
+    (``ai_invoicing.services.templates.Wording``, which the models pass)."""
+
+    def _(self, source: str, /, **kwargs) -> str:
+        return source % kwargs if kwargs else source
+
+    def date(self, value) -> str:
+        return str(value or "")
+
+    def number(self, value: float) -> str:
+        return hours_text(value)
+
+
+ENGLISH = _English()
+
+
+def template_description(line: LineFacts, w=None) -> str:
+    """Client-facing text under the line label, grouped by task; '' keeps Odoo's label.
+
+    ``w`` is ``ai_invoicing.services.templates.Wording`` in the customer's language (the
+    caller's translations and date format); without it, English with ISO dates.
+    """
+    w = w or ENGLISH
     rows: list[str] = []
     if line.kind == "milestone":
         for milestone in line.milestones:
-            reached = f", reached on {milestone.reached_date}" if milestone.reached_date else ""
-            rows.append(
-                f"Milestone {milestone.name}: {percent_text(milestone.percentage)}% of the "
-                f"order line{reached}."
-            )
+            if milestone.reached_date:
+                rows.append(
+                    w._(
+                        "Milestone %(milestone)s: %(percent)s%% of the order line, reached on "
+                        "%(date)s.",
+                        milestone=milestone.name,
+                        percent=percent_text(milestone.percentage),
+                        date=w.date(milestone.reached_date),
+                    )
+                )
+            else:
+                rows.append(
+                    w._(
+                        "Milestone %(milestone)s: %(percent)s%% of the order line.",
+                        milestone=milestone.name,
+                        percent=percent_text(milestone.percentage),
+                    )
+                )
             rows += [f"- {task}" for task in milestone.tasks]
     elif line.kind == "timesheets":
         total = sum(summary.hours for summary in line.tasks)
         if line.period:
             rows.append(
-                f"Time spent from {line.period[0]} to {line.period[1]}: {hours_text(total)} h"
+                w._(
+                    "Time spent from %(start)s to %(end)s: %(hours)s h",
+                    start=w.date(line.period[0]),
+                    end=w.date(line.period[1]),
+                    hours=w.number(total),
+                )
             )
         else:
-            rows.append(f"Time spent: {hours_text(total)} h")
+            rows.append(w._("Time spent: %(hours)s h", hours=w.number(total)))
         for summary in line.tasks:
-            rows.append(f"- {summary.task or 'Project work'}: {hours_text(summary.hours)} h")
+            rows.append(
+                w._(
+                    "- %(task)s: %(hours)s h",
+                    task=summary.task or w._("Project work"),
+                    hours=w.number(summary.hours),
+                )
+            )
     elif line.kind == "expense":
         for expense in line.expenses:
-            when = f" ({expense.date})" if expense.date else ""
-            rows.append(f"Re-invoiced expense: {expense.name}{when}")
+            if expense.date:
+                rows.append(
+                    w._(
+                        "Re-invoiced expense: %(expense)s (%(date)s)",
+                        expense=expense.name,
+                        date=w.date(expense.date),
+                    )
+                )
+            else:
+                rows.append(w._("Re-invoiced expense: %(expense)s", expense=expense.name))
     return "\n".join(rows)
 
 
 def compose_label(heading: str, description: str) -> str:
-    """The invoice line label: Odoo's heading, then the description below it."""
+    """The invoice line label: Odoo's label (all of it), then the description below it."""
     description = (description or "").strip()
     if not description:
         return heading
