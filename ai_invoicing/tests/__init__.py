@@ -14,3 +14,4 @@ from . import test_screens
 from . import test_security
 from . import test_followup
 from . import test_cash_application
+from . import test_languages
