@@ -67,7 +67,7 @@ class AiDunningLevel(models.Model):
     def _check_ladder(self):
         for company in self.company_id:
             levels = self.search([("company_id", "=", company.id)])
-            problems = level_problems(levels._to_levels())
+            problems = level_problems(levels._to_levels(), self.env["ai.invoice.agent"]._wording())
             if problems:
                 raise ValidationError("\n".join(problems))
 

@@ -335,6 +335,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             findings=findings,
             amount_display=self._money(amount_company, company.currency_id),
             threshold_display=self._money(company.ai_review_threshold, company.currency_id),
+            w=self._wording(),
         )
         return {
             "review_required": decision.review_required,

@@ -217,7 +217,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             "formatted": formatted,
             "outcome": outcome,
             "links": links,
-            "risk_note": dunning.risk_note(behaviour),
+            "risk_note": dunning.risk_note(behaviour, w=self._wording()),
             "lines": data.lines,
         }
 
