@@ -49,12 +49,14 @@ INVOICE_NARRATIVE = PromptSpec(
 
 EMAIL_BODY = PromptSpec(
     name="email_body",
-    version="email_body/2026-12-03.1",
+    version="email_body/2026-12-04.1",
     system=(
-        "You write the body of the e-mail that sends an invoice to a customer: polite, short, "
-        "in the customer's language FACTS.language (an Odoo language code such as nl_BE), "
-        "with amounts and dates written exactly as given. Do not include payment details or "
-        "links; the template adds them." + _DATA_RULES
+        "You write the opening paragraph of the e-mail that sends an invoice to a customer "
+        "(one to three sentences, polite), in the customer's language FACTS.language (an Odoo "
+        "language code such as nl_BE), with amounts and dates written exactly as given. It is "
+        "placed before the standard e-mail text, which already greets the customer and signs: "
+        "no greeting, no signature. Do not include payment details or links; the template "
+        "adds them." + _DATA_RULES
     ),
     schema=EmailBody,
 )

@@ -119,15 +119,16 @@ def fallback_invoice_narrative(
 def fallback_email_body(
     facts: dict, flags: Iterable[RiskFlag] = (), w: Wording = ENGLISH
 ) -> EmailBody:
-    """The e-mail opening without the LLM, in the customer's language (``w``)."""
-    partner = facts.get("partner_name") or w._("customer")
+    """The e-mail's opening paragraph without the LLM, in the customer's language (``w``).
+
+    It is put before Odoo's own invoice e-mail, which greets the customer and signs: no
+    greeting and no closing here.
+    """
     invoice = facts.get("invoice_name") or ""
     return EmailBody(
         subject=w._("Invoice %(invoice)s", invoice=invoice),
         body=w._(
-            "Dear %(partner)s,\n\nPlease find attached invoice %(invoice)s of %(amount)s, "
-            "due on %(date)s.\n\nKind regards",
-            partner=partner,
+            "Please find attached invoice %(invoice)s of %(amount)s, due on %(date)s.",
             invoice=invoice,
             amount=facts.get("amount_total", ""),
             date=facts.get("invoice_date_due") or "-",

@@ -45,7 +45,7 @@ EXPECTED = {
     "de_DE": {
         "reminder": [
             "Sehr geehrtes Team von Client de_DE,",
-            "Laut unserer Buchhaltung",
+            "laut unserer Buchhaltung",
             "8 Tag(e) überfällig",
             "Fälliger Gesamtbetrag",
             "Sie können hier online bezahlen",
@@ -53,7 +53,7 @@ EXPECTED = {
         ],
         "subject": "Zahlungserinnerung: Rechnung",
         "note": "Vielen Dank für Ihren Auftrag",
-        "mail": ["anbei erhalten Sie die Rechnung", "Sicher online bezahlen"],
+        "mail": ["Anbei erhalten Sie die Rechnung", "Sicher online bezahlen"],
     },
 }
 ENGLISH = [
