@@ -352,8 +352,12 @@ class TaskLoad:
     spent: float
 
 
-def check_hours_over_allocation(tasks: Iterable[TaskLoad]) -> list[ProjectFinding]:
-    """Tasks behind the invoice with more hours logged than allocated (0 allocated: no limit)."""
+def check_hours_over_allocation(tasks: Iterable[TaskLoad], w=None) -> list[ProjectFinding]:
+    """Tasks behind the invoice with more hours logged than allocated (0 allocated: no limit).
+
+    ``w`` (``ai_invoicing.services.templates.Wording``) speaks the reviewer's language.
+    """
+    w = w or ENGLISH
     findings = []
     for load in sorted(tasks, key=lambda t: t.task):
         over = round(load.spent - load.allocated, 2)
@@ -362,75 +366,130 @@ def check_hours_over_allocation(tasks: Iterable[TaskLoad]) -> list[ProjectFindin
                 ProjectFinding(
                     "hours_over_allocation",
                     "warning",
-                    f"Task '{load.task}': {hours_text(load.spent)} h logged for "
-                    f"{hours_text(load.allocated)} h allocated ({hours_text(over)} h over).",
+                    w._(
+                        "Task '%(task)s': %(spent)s h logged for %(allocated)s h allocated "
+                        "(%(over)s h over).",
+                        task=load.task,
+                        spent=w.number(load.spent),
+                        allocated=w.number(load.allocated),
+                        over=w.number(over),
+                    ),
                 )
             )
     return findings
 
 
-def _span(days: Sequence[date]) -> str:
+def _span(days: Sequence[date], w) -> str:
     days = sorted(days)
-    return str(days[0]) if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+    if days[0] == days[-1]:
+        return w.date(days[0])
+    return w._("%(start)s to %(end)s", start=w.date(days[0]), end=w.date(days[-1]))
 
 
 def check_entries_outside_period(
-    entries: Iterable[TimeEntry], start: date, end: date
+    entries: Iterable[TimeEntry], start: date, end: date, w=None
 ) -> list[ProjectFinding]:
     """Timesheets on the invoice dated outside the invoiced period."""
+    w = w or ENGLISH
     outside = [e for e in entries if e.date < start or e.date > end]
     if not outside:
         return []
-    hours = sum(e.hours for e in outside)
-    return [
-        ProjectFinding(
-            "timesheet_outside_period",
-            "warning",
-            f"{len(outside)} timesheet entr{'y' if len(outside) == 1 else 'ies'} "
-            f"({hours_text(hours)} h, {_span([e.date for e in outside])}) on this invoice "
-            f"fall outside the period {start} to {end}.",
+    values = {
+        "count": len(outside),
+        "hours": w.number(sum(e.hours for e in outside)),
+        "span": _span([e.date for e in outside], w),
+        "start": w.date(start),
+        "end": w.date(end),
+    }
+    if len(outside) == 1:
+        message = w._(
+            "%(count)s timesheet entry (%(hours)s h, %(span)s) on this invoice falls outside "
+            "the period %(start)s to %(end)s.",
+            **values,
         )
-    ]
+    else:
+        message = w._(
+            "%(count)s timesheet entries (%(hours)s h, %(span)s) on this invoice fall outside "
+            "the period %(start)s to %(end)s.",
+            **values,
+        )
+    return [ProjectFinding("timesheet_outside_period", "warning", message)]
 
 
-def check_entries_left_before(entries: Iterable[TimeEntry], start: date) -> list[ProjectFinding]:
+def check_entries_left_before(
+    entries: Iterable[TimeEntry], start: date, w=None
+) -> list[ProjectFinding]:
     """Billable, not invoiced timesheets dated before the period: logged after their own
     period was invoiced, no later period will pick them up."""
+    w = w or ENGLISH
     before = [e for e in entries if e.date < start]
     if not before:
         return []
-    hours = sum(e.hours for e in before)
-    return [
-        ProjectFinding(
-            "timesheet_outside_period",
-            "warning",
-            f"{len(before)} billable timesheet entr{'y' if len(before) == 1 else 'ies'} "
-            f"({hours_text(hours)} h, {_span([e.date for e in before])}) dated before this "
-            f"period are not invoiced: they were logged after their period was drafted. "
-            f"Invoice them separately or add them before approving.",
+    values = {
+        "count": len(before),
+        "hours": w.number(sum(e.hours for e in before)),
+        "span": _span([e.date for e in before], w),
+    }
+    if len(before) == 1:
+        message = w._(
+            "%(count)s billable timesheet entry (%(hours)s h, %(span)s) dated before this "
+            "period is not invoiced: it was logged after its period was drafted. Invoice it "
+            "separately or add it before approving.",
+            **values,
         )
-    ]
+    else:
+        message = w._(
+            "%(count)s billable timesheet entries (%(hours)s h, %(span)s) dated before this "
+            "period are not invoiced: they were logged after their period was drafted. "
+            "Invoice them separately or add them before approving.",
+            **values,
+        )
+    return [ProjectFinding("timesheet_outside_period", "warning", message)]
 
 
-def check_expenses_without_receipt(expenses: Iterable[ExpenseItem]) -> list[ProjectFinding]:
+def check_expenses_without_receipt(expenses: Iterable[ExpenseItem], w=None) -> list[ProjectFinding]:
+    w = w or ENGLISH
     missing = [e for e in expenses if e.receipts <= 0]
     if not missing:
         return []
     names = ", ".join(f"'{e.name}'" for e in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    if len(missing) > 5:
+        names = w._("%(names)s and %(count)s more", names=names, count=len(missing) - 5)
     return [
         ProjectFinding(
             "expense_without_receipt",
             "warning",
-            f"{len(missing)} re-invoiced expense(s) without a receipt: {names}{more}.",
+            w._(
+                "%(count)s re-invoiced expense(s) without a receipt: %(names)s.",
+                count=len(missing),
+                names=names,
+            ),
         )
     ]
 
 
 def check_expenses_outside_period(
-    expenses: Iterable[ExpenseItem], start: date, end: date
+    expenses: Iterable[ExpenseItem], start: date, end: date, w=None
 ) -> list[ProjectFinding]:
+    w = w or ENGLISH
     outside = [e for e in expenses if e.date and (e.date < start or e.date > end)]
+    if not outside:
+        return []
+    names = ", ".join(f"'{e.name}' ({w.date(e.date)})" for e in outside[:5])
+    return [
+        ProjectFinding(
+            "expense_outside_period",
+            "info",
+            w._(
+                "%(count)s re-invoiced expense(s) dated outside the period %(start)s to "
+                "%(end)s: %(names)s.",
+                count=len(outside),
+                start=w.date(start),
+                end=w.date(end),
+                names=names,
+            ),
+        )
+    ]
     if not outside:
         return []
     names = ", ".join(f"'{e.name}' ({e.date})" for e in outside[:5])
