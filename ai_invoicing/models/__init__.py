@@ -22,3 +22,4 @@ from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_invoice_agent_cash
 from . import account_bank_statement_line
+from . import ir_module_module

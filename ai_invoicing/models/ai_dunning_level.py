@@ -140,11 +140,25 @@ class AiDunningLevel(models.Model):
             40: self.env._("Final notice"),
         }
 
-    def _translate_default_names(self):
-        """Name the default levels in every installed language (a customer reads them)."""
-        langs = [code for code, _name in self.env["res.lang"].get_installed() if code != "en_US"]
+    def _translate_default_names(self, langs=None, only_unchanged=False):
+        """Name the default levels in every installed language (a customer reads them).
+
+        Without ``self``, every default level (``only_unchanged``: those still named as
+        created, in English) of every company.
+        """
+        if langs is None:
+            langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        langs = [lang for lang in langs if lang != "en_US"]
+        levels = self or self.search([("sequence", "in", [lvl.sequence for lvl in DEFAULT_LEVELS])])
+        if only_unchanged:
+            english = {lvl.sequence: lvl.name for lvl in DEFAULT_LEVELS}
+            levels = levels.filtered(
+                lambda lvl: lvl.with_context(lang="en_US").name == english.get(lvl.sequence)
+            )
+        if not langs or not levels:
+            return
         names = {lang: self.with_context(lang=lang)._default_names() for lang in langs}
-        for level in self:
+        for level in levels:
             level.update_field_translations(
                 "name",
                 {

@@ -110,6 +110,14 @@ class TestLanguages(LanguagesCommon):
         self.assertEqual(self.second.with_context(lang="nl_BE").name, "Aanmaning")
         self.assertEqual(self.final.with_context(lang="de_DE").name, "Letzte Mahnung")
 
+    def test_a_language_installed_later_names_the_untouched_default_levels(self):
+        self.first.update_field_translations("name", {"fr_BE": "First reminder"})
+        self.second.with_context(lang="en_US").name = "Nudge"  # renamed by the user
+        self.second.update_field_translations("name", {"fr_BE": "Nudge"})
+        self.env["ir.module.module"]._load_module_terms(["ai_invoicing"], ["fr_BE"])
+        self.assertEqual(self.first.with_context(lang="fr_BE").name, "Premier rappel")
+        self.assertEqual(self.second.with_context(lang="fr_BE").name, "Nudge", "left alone")
+
     def test_reminder_in_the_customers_language_and_format(self):
         for code in LANGS:
             with self.subTest(lang=code):
