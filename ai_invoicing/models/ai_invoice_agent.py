@@ -298,6 +298,8 @@ class AiInvoiceAgent(models.AbstractModel):
             fallback,
             budget=company._ai_llm_budget() if gateway else None,
             allow_contact=company.ai_llm_share_contact,
+            # flags and reasons are internal: the language of the user the agent runs as
+            w=self._wording(self.env.user.lang or "en_US"),
         )
 
     # ------------------------------------------------------------------

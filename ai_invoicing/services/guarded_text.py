@@ -25,6 +25,7 @@ from .guardrails import AllowedOutput, check_output, injection_flags, minimize_p
 from .llm_client import LLMGateway, LLMResult
 from .llm_schemas import RiskFlag
 from .prompts import PromptSpec
+from .templates import ENGLISH, Wording
 
 Fallback = Callable[[dict, list[RiskFlag]], BaseModel]
 
@@ -78,7 +79,9 @@ def _strings(value) -> list[str]:
     return []
 
 
-def _safe_llm_flags(answer: BaseModel, allowed: AllowedOutput) -> list[RiskFlag]:
+def _safe_llm_flags(
+    answer: BaseModel, allowed: AllowedOutput, w: Wording = ENGLISH
+) -> list[RiskFlag]:
     """The LLM's own risk flags; a flag whose wording fails the checks keeps its code only."""
     safe = []
     for flag in getattr(answer, "risk_flags", None) or []:
@@ -86,7 +89,10 @@ def _safe_llm_flags(answer: BaseModel, allowed: AllowedOutput) -> list[RiskFlag]
             flag = RiskFlag(
                 code=flag.code,
                 severity=flag.severity,
-                message=f"The AI raised '{flag.code}'; its wording was withheld by the guardrails.",
+                message=w._(
+                    "The AI raised '%(code)s'; its wording was withheld by the guardrails.",
+                    code=flag.code,
+                ),
             )
         safe.append(flag)
     return safe
@@ -101,9 +107,11 @@ def guarded_complete(
     fallback: Fallback,
     budget: Budget | None = None,
     allow_contact: bool = False,
+    w: Wording = ENGLISH,
 ) -> GuardedOutcome:
-    """A checked answer for ``spec``, or the template with the reason and flags."""
-    rule_flags = injection_flags(untrusted)
+    """A checked answer for ``spec``, or the template with the reason and flags (the flags
+    and the reason in the reader's language, ``w``)."""
+    rule_flags = injection_flags(untrusted, w)
     facts = minimize_payload(facts, allow_contact=allow_contact)
     untrusted = minimize_payload(untrusted, allow_contact=allow_contact)
     if not allowed.facts_text:
@@ -116,7 +124,7 @@ def guarded_complete(
         return GuardedOutcome(
             data=fallback(facts, rule_flags),
             flags=rule_flags,
-            fallback_reason="LLM disabled (rules-only mode).",
+            fallback_reason=w._("LLM disabled (rules-only mode)."),
         )
     result = gateway.complete(spec, facts, untrusted, budget=budget)
     answer = result.data
@@ -128,8 +136,8 @@ def guarded_complete(
             fallback_reason=result.error,
         )
     dumped = answer.model_dump(exclude={"risk_flags"})
-    guard_flags = check_output(_strings(dumped), allowed)
-    flags = merge_flags(rule_flags, _safe_llm_flags(answer, allowed), guard_flags)
+    guard_flags = check_output(_strings(dumped), allowed, w)
+    flags = merge_flags(rule_flags, _safe_llm_flags(answer, allowed, w), guard_flags)
     if guard_flags:
         return GuardedOutcome(
             data=fallback(facts, flags),

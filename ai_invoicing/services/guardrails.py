@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .llm_schemas import InvoiceNarrative, RiskFlag
+from .templates import ENGLISH, Wording
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
@@ -82,8 +83,9 @@ def detect_injection(text: str) -> list[str]:
     return [name for name, regex in _COMPILED.items() if regex.search(clean)]
 
 
-def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
-    """One ``prompt_injection`` warning per customer field that looks like instructions."""
+def injection_flags(untrusted: dict[str, str], w: Wording = ENGLISH) -> list[RiskFlag]:
+    """One ``prompt_injection`` warning per customer field that looks like instructions
+    (``w``: the reader's language)."""
     flags = []
     for name, text in untrusted.items():
         hits = detect_injection(text)
@@ -92,9 +94,11 @@ def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
                 RiskFlag(
                     code="prompt_injection",
                     severity="warning",
-                    message=(
-                        f"Customer text in '{name}' looks like instructions to the AI "
-                        f"({', '.join(hits)}); it was treated as data and changed nothing."
+                    message=w._(
+                        "Customer text in '%(field)s' looks like instructions to the AI "
+                        "(%(patterns)s); it was treated as data and changed nothing.",
+                        field=name,
+                        patterns=", ".join(hits),
                     ),
                 )
             )
@@ -220,13 +224,15 @@ def find_amounts(text: str) -> list[str]:
     return found
 
 
-def check_narrative_amounts(narrative: InvoiceNarrative, allowed: set[str]) -> list[RiskFlag]:
+def check_narrative_amounts(
+    narrative: InvoiceNarrative, allowed: set[str], w: Wording = ENGLISH
+) -> list[RiskFlag]:
     """Flag figures in the narrative that Odoo did not compute."""
     text = f"{narrative.customer_note}\n{narrative.rationale}"
     foreign = foreign_amounts(normalize(text), AllowedOutput(amounts=frozenset(allowed)))
     if not foreign:
         return []
-    return [_flag("llm_amount_mismatch", "figure(s)", foreign)]
+    return [_flag("llm_amount_mismatch", "figures", foreign, w)]
 
 
 # ----------------------------------------------------------------------
@@ -296,17 +302,47 @@ class AllowedOutput:
         return token in self._facts or _digits(token) in self._fact_numbers
 
 
-def _flag(code: str, what: str, found: Iterable[str]) -> RiskFlag:
-    """A flag that names what was refused without repeating it (a clerk could copy it)."""
-    count = len(set(found))
-    return RiskFlag(
-        code=code,
-        severity="warning",
-        message=(
-            f"The AI text contained {count} {what} that Odoo did not provide; "
-            "it was discarded and the template used."
-        ),
+def _flag_message(what: str, count: int, w: Wording) -> str:
+    if what == "figures":
+        return w._(
+            "The AI text contained %(count)s figure(s) that Odoo did not provide; it was "
+            "discarded and the template used.",
+            count=count,
+        )
+    if what == "dates":
+        return w._(
+            "The AI text contained %(count)s date(s) that Odoo did not provide; it was "
+            "discarded and the template used.",
+            count=count,
+        )
+    if what == "links":
+        return w._(
+            "The AI text contained %(count)s link(s) or domain(s) that Odoo did not provide; "
+            "it was discarded and the template used.",
+            count=count,
+        )
+    if what == "bank":
+        return w._(
+            "The AI text contained %(count)s bank account number(s) that Odoo did not "
+            "provide; it was discarded and the template used.",
+            count=count,
+        )
+    if what == "emails":
+        return w._(
+            "The AI text contained %(count)s e-mail address(es) that Odoo did not provide; "
+            "it was discarded and the template used.",
+            count=count,
+        )
+    return w._(
+        "The AI text contained %(count)s phone number(s) that Odoo did not provide; it was "
+        "discarded and the template used.",
+        count=count,
     )
+
+
+def _flag(code: str, what: str, found: Iterable[str], w: Wording = ENGLISH) -> RiskFlag:
+    """A flag that names what was refused without repeating it (a clerk could copy it)."""
+    return RiskFlag(code=code, severity="warning", message=_flag_message(what, len(set(found)), w))
 
 
 def foreign_links(text: str, allowed: AllowedOutput) -> list[str]:
@@ -361,31 +397,35 @@ def foreign_dates(text: str, allowed: AllowedOutput) -> list[str]:
     return [token for token, readings in find_dates(text) if not readings & allowed.date_readings]
 
 
-def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]:
-    """Reasons to discard an LLM answer; empty when every text is safe to show."""
+def check_output(
+    texts: Iterable[str], allowed: AllowedOutput, w: Wording = ENGLISH
+) -> list[RiskFlag]:
+    """Reasons to discard an LLM answer, in the reader's language (``w``); empty when every
+    text is safe to show."""
     text = "\n".join(normalize(t) for t in texts if t)
     undated = _without_dates(text)
     flags = []
     for code, what, finder, checked in (
-        ("llm_amount_mismatch", "figure(s)", foreign_amounts, text),
-        ("llm_date_mismatch", "date(s)", foreign_dates, text),
-        ("llm_foreign_link", "link(s) or domain(s)", foreign_links, text),
-        ("llm_bank_details", "bank account number(s)", bank_details, undated),
-        ("llm_foreign_contact", "e-mail address(es)", foreign_emails, text),
-        ("llm_foreign_contact", "phone number(s)", foreign_phones, undated),
+        ("llm_amount_mismatch", "figures", foreign_amounts, text),
+        ("llm_date_mismatch", "dates", foreign_dates, text),
+        ("llm_foreign_link", "links", foreign_links, text),
+        ("llm_bank_details", "bank", bank_details, undated),
+        ("llm_foreign_contact", "emails", foreign_emails, text),
+        ("llm_foreign_contact", "phones", foreign_phones, undated),
     ):
         found = finder(checked, allowed)
         if found:
-            flags.append(_flag(code, what, found))
+            flags.append(_flag(code, what, found, w))
     hits = detect_injection(text)
     if hits:
         flags.append(
             RiskFlag(
                 code="llm_output_injection",
                 severity="warning",
-                message=(
-                    "The AI text contained instruction-like wording "
-                    f"({', '.join(hits)}); it was discarded and the template used."
+                message=w._(
+                    "The AI text contained instruction-like wording (%(patterns)s); it was "
+                    "discarded and the template used.",
+                    patterns=", ".join(hits),
                 ),
             )
         )
