@@ -74,6 +74,9 @@ run_pytest() {
 echo "== Pure-Python suite ($PY)"
 run_pytest tests/unit -q -p no:cacheprovider -p no:odoo || status=$?
 
+echo "== Translations: every msgid of each .pot in fr, nl, de, es, it (scripts/check_po.py)"
+"$PY" scripts/check_po.py || status=1
+
 skip() {
   local pure="it passed"
   if [ "$status" != 0 ]; then pure="it FAILED (exit status $status)"; fi

@@ -66,3 +66,4 @@ from . import ai_invoice_agent_rollout
 from . import ai_invoice_agent_draft_rollout
 from . import ai_learned_exception
 from . import account_move_ai_checks_learned
+from . import ir_module_module

@@ -104,7 +104,7 @@ class AiDunningLevel(models.Model):
     def _check_ladder(self):
         for company in self.company_id:
             levels = self.search([("company_id", "=", company.id)])
-            problems = level_problems(levels._to_levels())
+            problems = level_problems(levels._to_levels(), self.env["ai.invoice.agent"]._wording())
             if problems:
                 raise ValidationError("\n".join(problems))
 
@@ -164,5 +164,43 @@ class AiDunningLevel(models.Model):
         ]
         if vals_list:
             # sudo: ai.dunning.level - the defaults are created for whoever runs first
-            self.sudo().create(vals_list)
+            self.sudo().create(vals_list)._translate_default_names()
         return True
+
+    @api.model
+    def _default_names(self):
+        """The default levels' names (by sequence) in the environment's language."""
+        return {
+            10: self.env._("Courteous reminder"),
+            20: self.env._("First reminder"),
+            30: self.env._("Second reminder"),
+            40: self.env._("Final notice"),
+        }
+
+    def _translate_default_names(self, langs=None, only_unchanged=False):
+        """Name the default levels in every installed language (a customer reads them).
+
+        Without ``self``, every default level (``only_unchanged``: those still named as
+        created, in English) of every company.
+        """
+        if langs is None:
+            langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        langs = [lang for lang in langs if lang != "en_US"]
+        levels = self or self.search([("sequence", "in", [lvl.sequence for lvl in DEFAULT_LEVELS])])
+        if only_unchanged:
+            english = {lvl.sequence: lvl.name for lvl in DEFAULT_LEVELS}
+            levels = levels.filtered(
+                lambda lvl: lvl.with_context(lang="en_US").name == english.get(lvl.sequence)
+            )
+        if not langs or not levels:
+            return
+        names = {lang: self.with_context(lang=lang)._default_names() for lang in langs}
+        for level in levels:
+            level.update_field_translations(
+                "name",
+                {
+                    lang: names[lang][level.sequence]
+                    for lang in langs
+                    if level.sequence in names[lang]
+                },
+            )

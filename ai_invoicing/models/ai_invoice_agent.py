@@ -7,11 +7,13 @@ from psycopg2 import InterfaceError, OperationalError
 from odoo import api, models
 from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.tools import formatLang
+from odoo.tools.misc import format_date
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services.guarded_text import guarded_complete
 from ..services.guardrails import AllowedOutput
+from ..services.templates import Wording
 
 _logger = logging.getLogger(__name__)
 
@@ -335,4 +337,29 @@ class AiInvoiceAgent(models.AbstractModel):
             fallback,
             budget=company._ai_llm_budget() if gateway else None,
             allow_contact=company.ai_llm_share_contact,
+            # flags and reasons are internal: the language of the user the agent runs as
+            w=self._wording(self.env.user.lang or "en_US"),
+        )
+
+    # ------------------------------------------------------------------
+    # The reader's language (customer texts in the customer's, the rest as Odoo does)
+    # ------------------------------------------------------------------
+    @api.model
+    def _customer_lang(self, partner, company=None):
+        """The language a customer reads: its own, else its company's, else English."""
+        installed = dict(self.env["res.lang"].get_installed())
+        for lang in (partner.lang, (company or self.env.company).partner_id.lang):
+            if lang in installed:
+                return lang
+        return "en_US"
+
+    @api.model
+    def _wording(self, lang=None):
+        """``services.templates.Wording`` speaking ``lang`` (default: the environment's):
+        this addon's translations (``env._``) and Odoo's date format of that language."""
+        env = self.with_context(lang=lang).env if lang else self.env
+        return Wording(
+            lambda source, /, **kwargs: env._(source, **kwargs),
+            lambda value: format_date(env, value, lang_code=env.lang or "en_US"),
+            lambda value: formatLang(env, value, digits=2),
         )

@@ -343,14 +343,18 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
 
     @api.model
     def _email_intro(self, move, link):
-        """The personal opening paragraph, through the guarded path."""
+        """The personal opening paragraph, in the customer's language, through the guarded
+        path."""
+        lang = self._customer_lang(move.partner_id, move.company_id)
+        customer = self.with_context(lang=lang)
+        wording = customer._wording(lang)
         facts = {
             "invoice_name": move.name,
             "partner_name": move.commercial_partner_id.name,
-            "amount_total": self._money(move.amount_total, move.currency_id),
+            "amount_total": customer._money(move.amount_total, move.currency_id),
             "currency": move.currency_id.name,
-            "invoice_date_due": str(move.invoice_date_due or ""),
-            "language": move.partner_id.lang or "",
+            "invoice_date_due": wording.date(move.invoice_date_due),
+            "language": lang,
         }
         return self._guarded_text(
             move.company_id,
@@ -358,7 +362,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             facts,
             {"partner_name": move.partner_id.name or ""},
             self._allowed_invoice_output(move, urls=(link,)),
-            fallback_email_body,
+            lambda minimized, flags: fallback_email_body(minimized, flags, wording),
         )
 
     @api.model

@@ -279,18 +279,23 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _narrate(self, log, invoice):
+        """The note printed on the invoice (customer's language) and the rationale (ours)."""
         lines = invoice._ai_product_lines()
+        lang = self._customer_lang(invoice.partner_id, invoice.company_id)
+        customer = self.with_context(lang=lang)
         facts = {
             "order_name": log.sale_order_id.name,
             "partner_name": invoice.partner_id.commercial_partner_id.name,
-            "amount_total": self._money(invoice.amount_total, invoice.currency_id),
+            "amount_total": customer._money(invoice.amount_total, invoice.currency_id),
             "currency": invoice.currency_id.name,
             "picking_names": log.picking_id.mapped("name"),
             "line_count": len(lines),
             "trigger": log.trigger,
-            "invoice_date_due": str(invoice.invoice_date_due or ""),
-            "payment_term": invoice.invoice_payment_term_id.name or "",
-            "products": lines.mapped("product_id.display_name"),
+            "invoice_date_due": customer._wording(lang).date(invoice.invoice_date_due),
+            "payment_term": invoice.invoice_payment_term_id.with_context(lang=lang).name or "",
+            "products": lines.product_id.with_context(lang=lang).mapped("display_name"),
+            "language": lang,
+            "internal_language": self.env.lang or "en_US",
         }
         order = log.sale_order_id
         untrusted = {  # customer-written: quoted data, never instructions
@@ -298,13 +303,16 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             "client_order_ref": order.client_order_ref or "",
             "order_note": html2plaintext(order.note or ""),
         }
+        wording, internal = self._wording(lang), self._wording()
         return self._guarded_text(
             invoice.company_id,
             INVOICE_NARRATIVE,
             facts,
             untrusted,
             self._allowed_invoice_output(invoice),
-            fallback_invoice_narrative,
+            lambda minimized, flags: fallback_invoice_narrative(
+                minimized, flags, customer=wording, internal=internal
+            ),
         )
 
     # ------------------------------------------------------------------
@@ -327,6 +335,7 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             findings=findings,
             amount_display=self._money(amount_company, company.currency_id),
             threshold_display=self._money(company.ai_review_threshold, company.currency_id),
+            w=self._wording(),
         )
         return {
             "review_required": decision.review_required,

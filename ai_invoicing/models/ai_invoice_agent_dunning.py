@@ -7,12 +7,11 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import dunning
+from ..services import dunning, templates
 from ..services.dunning import PAYMENT_LINK_PLACEHOLDER, CustomerState
 from ..services.guardrails import AllowedOutput
 from ..services.llm_schemas import DunningReminder
 from ..services.prompts import DUNNING_REMINDER
-from ..services.templates import fallback_dunning_body
 
 EMAIL_ACTIONS = ("email", "email_call", "final_notice")
 LETTER_ACTIONS = ("letter", "final_notice")
@@ -165,8 +164,9 @@ class AiInvoiceAgentDunning(models.AbstractModel):
     def _compose(self, company, partner, plan, data, level, today):
         """Recipient, language, facts and the guarded text of one reminder."""
         contact = partner._ai_followup_contact()
-        lang = contact.lang or partner.lang or company.partner_id.lang or "en_US"
+        lang = self._customer_lang(contact.lang and contact or partner, company)
         agent = self.with_context(lang=lang)
+        wording = agent._wording(lang)
         currencies = {line.currency_id.name: line.currency_id for line in data.lines.values()}
         formatted = {
             key: agent._money(amount, currencies[currency])
@@ -176,8 +176,15 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         behaviour = dunning.payment_behaviour(planner._payment_history(company, partner, today))
         reminders, promises = self._history(company, partner, data, today)
         facts = dunning.reminder_facts(
-            plan, behaviour, reminders, promises, formatted, partner_name=partner.name or ""
+            plan,
+            behaviour,
+            reminders,
+            promises,
+            formatted,
+            partner_name=partner.name or "",
+            format_date=wording.date,
         )
+        facts["level"] = level.with_context(lang=lang).name
         facts["language"] = lang
         allowed = AllowedOutput(
             amounts=frozenset(dunning.allowed_amounts(facts)),
@@ -189,11 +196,11 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             facts,
             {"partner_name": partner.name or ""},
             allowed,
-            lambda minimized, _flags: agent._template_reminder(level, minimized),
+            lambda minimized, _flags: agent._template_reminder(level, minimized, wording),
         )
         if not outcome.fallback_used and any(f.code == "prompt_injection" for f in outcome.flags):
             # customer-written text tried to steer the AI: a reminder is no place to gamble
-            outcome.data = agent._template_reminder(level, facts)
+            outcome.data = agent._template_reminder(level, facts, wording)
             outcome.fallback_used = True
             outcome.fallback_reason = self.env._(
                 "Customer data looked like instructions to the AI: the template was used."
@@ -212,7 +219,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             "formatted": formatted,
             "outcome": outcome,
             "links": links,
-            "risk_note": dunning.risk_note(behaviour),
+            "risk_note": dunning.risk_note(behaviour, w=self._wording()),
             "lines": data.lines,
         }
 
@@ -260,75 +267,31 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         return reminders, promises
 
     @api.model
-    def _template_reminder(self, level, facts):
-        """The level's template in the customer's language, else the built-in one."""
+    def _template_reminder(self, level, facts, wording):
+        """The level's template in the customer's language, else the built-in one
+        (``wording`` speaks the customer's language; the environment has it too)."""
         level = level.with_context(lang=self.env.lang)
-        subject, body = fallback_dunning_body(facts, facts["tone"])
+        subject, body = templates.fallback_dunning_body(facts, facts["tone"], wording)
         if level.mail_body:
-            body = self._fill_template(level.mail_body, facts)
+            body = self._fill_template(level.mail_body, facts, wording)
         if level.mail_subject:
-            subject = self._fill_template(level.mail_subject, facts)
+            subject = self._fill_template(level.mail_subject, facts, wording)
         return DunningReminder(subject=subject[:200] or level.name, body=body[:20000])
 
     @api.model
-    def _fill_template(self, text, facts):
-        several = len(facts["totals"]) > 1
-        totals = []
-        for total in facts["totals"]:
-            totals += self._total_lines(total, total["currency"] if several else "")
+    def _fill_template(self, text, facts, wording):
+        """A level's own template with its placeholders filled (the same lines as the
+        built-in template: ``services/templates.py``)."""
         tokens = {
             "{partner_name}": facts.get("partner_name") or "",
             "{level}": facts.get("level") or "",
-            "{invoices}": "\n".join(self._invoice_line(invoice) for invoice in facts["invoices"]),
-            "{totals}": "\n".join(totals),
+            "{invoices}": "\n".join(templates.dunning_invoice_lines(facts, wording)),
+            "{totals}": "\n".join(templates.dunning_totals(facts, wording)),
             "{payment_link}": PAYMENT_LINK_PLACEHOLDER,
         }
         for token, value in tokens.items():
             text = text.replace(token, value)
         return text
-
-    @api.model
-    def _total_lines(self, total, currency):
-        """Total lines of a template in the customer's language (``currency``: several)."""
-        lines = []
-        if "credits" in total:
-            lines.append(
-                self.env._("Total of these invoices: %(amount)s", amount=total["amount_due"])
-            )
-            lines.append(
-                self.env._(
-                    "Less your credit notes and unapplied payments: %(amount)s",
-                    amount=total["credits"],
-                )
-            )
-        if currency:
-            lines.append(
-                self.env._(
-                    "Balance to pay in %(currency)s: %(amount)s",
-                    currency=currency,
-                    amount=total["balance"],
-                )
-            )
-        else:
-            lines.append(self.env._("Balance to pay: %(amount)s", amount=total["balance"]))
-        return lines
-
-    @api.model
-    def _invoice_line(self, invoice):
-        if invoice.get("days_overdue"):
-            return self.env._(
-                "- %(name)s (due %(date)s, %(days)s day(s) overdue): %(amount)s",
-                name=invoice["name"],
-                date=invoice["due_date"],
-                days=invoice["days_overdue"],
-                amount=invoice["amount_due"],
-            )
-        return self.env._(
-            "- %(name)s (due %(date)s): %(amount)s",
-            name=invoice["name"],
-            date=invoice["due_date"],
-            amount=invoice["amount_due"],
-        )
 
     # ------------------------------------------------------------------
     # State, log and approval
@@ -549,7 +512,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             .sudo()
             .create(
                 {
-                    "name": f"{level.name} - {partner.name} - {log.dunning_date}.pdf",
+                    "name": self._letter_name(log, partner, level),
                     "raw": content,
                     "mimetype": "application/pdf",
                     "res_model": partner._name,
@@ -557,6 +520,15 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 }
             )
         )
+
+    @api.model
+    def _letter_name(self, log, partner, level):
+        """The PDF's file name in the customer's language (the customer may receive it)."""
+        lang = (log.source_data or {}).get("lang") or self._customer_lang(partner)
+        wording = self._wording(lang)
+        name = level.with_context(lang=lang).name
+        when = wording.date(log.dunning_date).replace("/", "-")
+        return f"{name} - {partner.name} - {when}.pdf"
 
     @api.model
     def _chatter_with_attachments(self, record, body, attachments):

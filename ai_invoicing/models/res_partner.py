@@ -3,7 +3,7 @@ import operator
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .res_company import INVOICING_MODES
 
@@ -396,15 +396,36 @@ class ResPartner(models.Model):
         ids = [p.id for p in self._ai_followup_log_groups([("state", "=", "needs_review")])]
         return [("id", "in" if (operator == "=") == value else "not in", ids)]
 
+    @api.constrains("ai_followup_contact_id")
+    def _check_ai_followup_contact(self):
+        for partner in self:
+            contact = partner.ai_followup_contact_id
+            if contact and contact.commercial_partner_id != partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up contact of %(partner)s must be one of its own contacts: "
+                        "%(contact)s belongs to %(other)s.",
+                        partner=partner.commercial_partner_id.display_name,
+                        contact=contact.display_name,
+                        other=contact.commercial_partner_id.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # Helpers
     # ------------------------------------------------------------------
     def _ai_followup_contact(self):
-        """Who receives the reminders: the chosen contact, else the invoice address."""
+        """Who receives the reminders: the chosen contact, else the invoice address.
+
+        A chosen contact that no longer belongs to the customer (moved to another company,
+        archived) is ignored: its reminder would show this customer's amounts and payment
+        links to a stranger.
+        """
         self.ensure_one()
         partner = self.commercial_partner_id
-        if partner.ai_followup_contact_id:
-            return partner.ai_followup_contact_id
+        contact = partner.ai_followup_contact_id
+        if contact and contact.active and contact.commercial_partner_id == partner:
+            return contact
         return self.browse(partner.address_get(["invoice"])["invoice"])
 
     def _ai_followup_state_vals(self):

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
+from .templates import ENGLISH
+
 Action = Literal["email", "email_call", "letter", "final_notice"]
 Tone = Literal["courteous", "friendly", "firm", "final"]
 ItemKind = Literal["invoice", "credit_note", "payment"]
@@ -177,22 +179,42 @@ def _ladder(levels: Iterable[Level]) -> tuple[Level, ...]:
     )
 
 
-def level_problems(levels: Iterable[Level]) -> list[str]:
-    """Why a company's levels cannot be used as a ladder (for the model's constraint)."""
+def level_problems(levels: Iterable[Level], w=None) -> list[str]:
+    """Why a company's levels cannot be used as a ladder (for the model's constraint); ``w``
+    (a ``templates.Wording``) speaks the user's language."""
+    w = w or ENGLISH
     problems = []
     ladder = _ladder(levels)
     for lower, upper in zip(ladder, ladder[1:], strict=False):
         if upper.days <= lower.days:
             problems.append(
-                f"Level '{upper.name}' comes after '{lower.name}' in the sequence, so it must "
-                f"start later than {lower.days} day(s) from the due date (it starts at "
-                f"{upper.days})."
+                w._(
+                    "Level '%(level)s' comes after '%(previous)s' in the sequence, so it must "
+                    "start later than %(previous_days)s day(s) from the due date (it starts at "
+                    "%(days)s).",
+                    level=upper.name,
+                    previous=lower.name,
+                    previous_days=lower.days,
+                    days=upper.days,
+                )
             )
     for level in ladder:
         if level.action not in ACTIONS:
-            problems.append(f"Level '{level.name}' has an unknown action '{level.action}'.")
+            problems.append(
+                w._(
+                    "Level '%(level)s' has an unknown action '%(action)s'.",
+                    level=level.name,
+                    action=level.action,
+                )
+            )
         if level.tone not in TONES:
-            problems.append(f"Level '{level.name}' has an unknown tone '{level.tone}'.")
+            problems.append(
+                w._(
+                    "Level '%(level)s' has an unknown tone '%(tone)s'.",
+                    level=level.name,
+                    tone=level.tone,
+                )
+            )
     return problems
 
 
@@ -473,22 +495,36 @@ def payment_behaviour(
 
 
 def risk_note(
-    facts: PaymentBehaviour, late_days: int = 30, partial_payments: int = 2
+    facts: PaymentBehaviour, late_days: int = 30, partial_payments: int = 2, w=None
 ) -> str | None:
-    """A sentence for the AR clerk's log when the customer's payments call for attention."""
+    """A sentence for the AR clerk's log when the customer's payments call for attention
+    (``w``, a ``templates.Wording``, speaks the clerk's language)."""
+    w = w or ENGLISH
     notes = []
     if facts.worsening:
         notes.append(
-            f"Payment delay is worsening: {facts.earlier_days_late} day(s) late on average on "
-            f"earlier payments, {facts.recent_days_late} on the latest ones."
+            w._(
+                "Payment delay is worsening: %(earlier)s day(s) late on average on earlier "
+                "payments, %(recent)s on the latest ones.",
+                earlier=facts.earlier_days_late,
+                recent=facts.recent_days_late,
+            )
         )
     if facts.average_days_late >= late_days:
         notes.append(
-            f"Pays {facts.average_days_late} day(s) late on average over {facts.payments} "
-            "payment(s)."
+            w._(
+                "Pays %(days)s day(s) late on average over %(count)s payment(s).",
+                days=facts.average_days_late,
+                count=facts.payments,
+            )
         )
     if partial_payments and facts.partial_payments >= partial_payments:
-        notes.append(f"{facts.partial_payments} partial payment(s) left a balance open.")
+        notes.append(
+            w._(
+                "%(count)s partial payment(s) left a balance open.",
+                count=facts.partial_payments,
+            )
+        )
     return " ".join(notes) or None
 
 
@@ -516,8 +552,12 @@ def _formatted(formatted_amounts: Mapping[str, str], key: str) -> str:
         raise ValueError(f"No formatted amount for '{key}' (see amounts_to_format).") from None
 
 
-def _invoice_fact(plan: ReminderPlan, item: OpenItem, formatted_amounts) -> dict:
-    fact = {"name": item.name, "due_date": item.due_date.isoformat()}
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _invoice_fact(plan: ReminderPlan, item: OpenItem, formatted_amounts, format_date=_iso) -> dict:
+    fact = {"name": item.name, "due_date": format_date(item.due_date)}
     days = plan.days_overdue(item)
     if days > 0:
         fact["days_overdue"] = days
@@ -546,10 +586,13 @@ def reminder_facts(
     formatted_amounts: Mapping[str, str],
     partner_name: str = "",
     recent: int = 3,
+    format_date: Callable[[date], str] = _iso,
 ) -> dict:
     """The only facts the message (LLM or template) may use.
 
-    Amounts appear only as the caller's formatted strings; the other numbers are day counts and
+    Amounts appear only as the caller's formatted strings, dates as ``format_date`` writes them
+    (Odoo's ``format_date`` in the customer's language; ISO by default); the other numbers are
+    day counts and
     counts of events. No ids, no raw amounts, no payment URL (only ``PAYMENT_LINK_PLACEHOLDER``).
     ``previous_reminders`` rows are (sent_on, level_name), ``promises`` (made_on, until, kept).
     """
@@ -562,16 +605,18 @@ def reminder_facts(
         "level": plan.level.name,
         "tone": plan.level.tone,
         "before_due": all(plan.days_overdue(item) <= 0 for item in plan.invoices),
-        "invoices": [_invoice_fact(plan, item, formatted_amounts) for item in plan.invoices],
+        "invoices": [
+            _invoice_fact(plan, item, formatted_amounts, format_date) for item in plan.invoices
+        ],
         "totals": [_total_fact(total, formatted_amounts) for total in plan.totals],
         "payment_link": PAYMENT_LINK_PLACEHOLDER,
         "previous_reminder_count": len(reminders),
         "previous_reminders": [
-            {"date": r.sent_on.isoformat(), "level": r.level_name} for r in reminders[-recent:]
+            {"date": format_date(r.sent_on), "level": r.level_name} for r in reminders[-recent:]
         ],
         "broken_promises": sum(1 for p in promise_rows if p.kept is False),
         "promises": [
-            {"made_on": p.made_on.isoformat(), "until": p.until.isoformat(), "kept": p.kept}
+            {"made_on": format_date(p.made_on), "until": format_date(p.until), "kept": p.kept}
             for p in promise_rows[-recent:]
         ],
     }

@@ -36,6 +36,7 @@ from .guardrails import (
 from .llm_client import LLMGateway, LLMResult
 from .llm_schemas import RiskFlag
 from .prompts import PromptSpec
+from .templates import ENGLISH, Wording
 
 Fallback = Callable[[dict, list[RiskFlag]], BaseModel]
 
@@ -144,7 +145,10 @@ def _strings(value) -> list[str]:
 
 
 def _safe_llm_flags(
-    answer: BaseModel, allowed: AllowedOutput, verdicts: list[Verdict] | None = None
+    answer: BaseModel,
+    allowed: AllowedOutput,
+    verdicts: list[Verdict] | None = None,
+    w: Wording = ENGLISH,
 ) -> list[RiskFlag]:
     """The LLM's own risk flags; a flag whose wording fails the checks keeps its code only
     (the verdicts that withheld a wording are added to ``verdicts``)."""
@@ -160,7 +164,10 @@ def _safe_llm_flags(
             flag = RiskFlag(
                 code=flag.code,
                 severity=flag.severity,
-                message=f"The AI raised '{flag.code}'; its wording was withheld by the guardrails.",
+                message=w._(
+                    "The AI raised '%(code)s'; its wording was withheld by the guardrails.",
+                    code=flag.code,
+                ),
             )
         safe.append(flag)
     return safe
@@ -175,9 +182,11 @@ def guarded_complete(
     fallback: Fallback,
     budget: Budget | None = None,
     allow_contact: bool = False,
+    w: Wording = ENGLISH,
 ) -> GuardedOutcome:
-    """A checked answer for ``spec``, or the template with the reason and flags."""
-    rule_flags = injection_flags(untrusted)
+    """A checked answer for ``spec``, or the template with the reason and flags (the flags
+    and the reason in the reader's language, ``w``)."""
+    rule_flags = injection_flags(untrusted, w)
     facts = minimize_payload(facts, allow_contact=allow_contact)
     untrusted = minimize_payload(untrusted, allow_contact=allow_contact)
     if not allowed.facts_text:
@@ -194,7 +203,7 @@ def guarded_complete(
         return GuardedOutcome(
             data=fallback(facts, rule_flags),
             flags=rule_flags,
-            fallback_reason="LLM disabled (rules-only mode).",
+            fallback_reason=w._("LLM disabled (rules-only mode)."),
             **context,
         )
     result = gateway.complete(spec, facts, untrusted, budget=budget)
@@ -209,9 +218,11 @@ def guarded_complete(
         )
     dumped = answer.model_dump(exclude={"risk_flags"})
     verdicts = output_verdicts(_strings(dumped), allowed)
-    guard_flags = [verdict.flag() for verdict in verdicts]
+    guard_flags = [verdict.flag(w) for verdict in verdicts]
     flag_verdicts: list[Verdict] = []
-    flags = merge_flags(rule_flags, _safe_llm_flags(answer, allowed, flag_verdicts), guard_flags)
+    flags = merge_flags(
+        rule_flags, _safe_llm_flags(answer, allowed, flag_verdicts, w), guard_flags
+    )
     if guard_flags:
         return GuardedOutcome(
             data=fallback(facts, flags),

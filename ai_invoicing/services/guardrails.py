@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from .llm_schemas import InvoiceNarrative, RiskFlag
+from .templates import ENGLISH, Wording
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
@@ -81,8 +83,9 @@ def detect_injection(text: str) -> list[str]:
     return [name for name, regex in _COMPILED.items() if regex.search(clean)]
 
 
-def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
-    """One ``prompt_injection`` warning per customer field that looks like instructions."""
+def injection_flags(untrusted: dict[str, str], w: Wording = ENGLISH) -> list[RiskFlag]:
+    """One ``prompt_injection`` warning per customer field that looks like instructions
+    (``w``: the reader's language)."""
     flags = []
     for name, text in untrusted.items():
         hits = detect_injection(text)
@@ -91,9 +94,11 @@ def injection_flags(untrusted: dict[str, str]) -> list[RiskFlag]:
                 RiskFlag(
                     code="prompt_injection",
                     severity="warning",
-                    message=(
-                        f"Customer text in '{name}' looks like instructions to the AI "
-                        f"({', '.join(hits)}); it was treated as data and changed nothing."
+                    message=w._(
+                        "Customer text in '%(field)s' looks like instructions to the AI "
+                        "(%(patterns)s); it was treated as data and changed nothing.",
+                        field=name,
+                        patterns=", ".join(hits),
                     ),
                 )
             )
@@ -134,23 +139,100 @@ def _canonical(number: str) -> str | None:
     return f"{int(whole)}.{(frac + '00')[:2]}"
 
 
-def find_amounts(text: str) -> list[str]:
-    """Monetary-looking figures in free text ('0.00', '1,234.50', '€ 12', '12 EUR', '100%')."""
+# ----------------------------------------------------------------------
+# Dates, as Odoo's languages write them: 2026-11-25, 25/11/2026, 11/25/2026, 25.11.2026,
+# 25-11-2026, 25 novembre 2026, 25. November 2026, 25 de noviembre de 2026, November 25, 2026
+# ----------------------------------------------------------------------
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january janvier januari januar enero gennaio jan janv",
+            "february fevrier février februari februar febrero febbraio feb fevr févr febr",
+            "march mars maart märz marz marzo mar mrt mär",
+            "april avril abril aprile apr avr",
+            "may mai mei mayo maggio",
+            "june juin juni junio giugno jun",
+            "july juillet juli julio luglio jul juil",
+            "august août aout augustus agosto aug",
+            "september septembre septiembre settembre sep sept",
+            "october octobre oktober octubre ottobre oct okt",
+            "november novembre noviembre nov",
+            "december décembre decembre dezember diciembre dicembre dec déc dez dic",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH_RE = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_DATE_RE = re.compile(
+    r"(?<![\w./-])(?:"
+    r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
+    rf"|(?P<nd>\d{{1,2}})\.?\s+(?:de\s+)?(?P<nm>{_MONTH_RE})\.?\s+(?:de\s+)?(?P<ny>\d{{4}})"
+    rf"|(?P<md_m>{_MONTH_RE})\.?\s+(?P<md_d>\d{{1,2}}),?\s+(?P<md_y>\d{{4}})"
+    r")(?![\w/-]|\.\d)",
+    re.IGNORECASE,
+)
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _date_readings(match: re.Match) -> frozenset[str]:
+    """Every date a written date may mean (25/11 is day first, 11/25 month first)."""
+    g = match.groupdict()
+    if g["iy"]:
+        readings = {_iso(int(g["iy"]), int(g["im"]), int(g["id"]))}
+    elif g["y"]:
+        a, b, year = int(g["a"]), int(g["b"]), int(g["y"])
+        readings = {_iso(year, b, a), _iso(year, a, b)}
+    elif g["ny"]:
+        readings = {_iso(int(g["ny"]), _MONTHS[g["nm"].lower()], int(g["nd"]))}
+    else:
+        readings = {_iso(int(g["md_y"]), _MONTHS[g["md_m"].lower()], int(g["md_d"]))}
+    return frozenset(r for r in readings if r)
+
+
+def find_dates(text: str) -> list[tuple[str, frozenset[str]]]:
+    """Dates in free text, each with the ISO dates it may mean."""
     found = []
-    for match in _AMOUNT_RE.finditer(normalize(text)):
+    for match in _DATE_RE.finditer(normalize(text)):
+        readings = _date_readings(match)
+        if readings:
+            found.append((match.group(0), readings))
+    return found
+
+
+def _without_dates(text: str) -> str:
+    """``text`` with its dates blanked, so that 25.11.2026 is no amount or account number."""
+    return _DATE_RE.sub(lambda m: " " * len(m.group(0)) if _date_readings(m) else m.group(0), text)
+
+
+def find_amounts(text: str) -> list[str]:
+    """Monetary-looking figures in free text ('0.00', '1,234.50', '1.234,50 €', '€ 12',
+    '12 EUR', '100%'); dates are not amounts."""
+    found = []
+    for match in _AMOUNT_RE.finditer(_without_dates(normalize(text))):
         token = match.group(0).strip()
         if re.search(rf"{_CURRENCY}|%|[.,]\d{{1,2}}$", token):
             found.append(token)
     return found
 
 
-def check_narrative_amounts(narrative: InvoiceNarrative, allowed: set[str]) -> list[RiskFlag]:
+def check_narrative_amounts(
+    narrative: InvoiceNarrative, allowed: set[str], w: Wording = ENGLISH
+) -> list[RiskFlag]:
     """Flag figures in the narrative that Odoo did not compute."""
     text = f"{narrative.customer_note}\n{narrative.rationale}"
     foreign = foreign_amounts(normalize(text), AllowedOutput(amounts=frozenset(allowed)))
     if not foreign:
         return []
-    return [_flag("llm_amount_mismatch", "figure(s)", foreign)]
+    return [_flag("llm_amount_mismatch", "figures", foreign, w)]
 
 
 # ----------------------------------------------------------------------
@@ -186,7 +268,9 @@ def _host(url: str) -> str:
 class AllowedOutput:
     """What an LLM answer may quote: only what Odoo computed or generated.
 
-    ``amounts``: formatted figures Odoo computed; ``urls``: links Odoo generated
+    ``amounts``: formatted figures Odoo computed, in any language's format (``1,234.56``,
+    ``1.234,56 €`` and ``1 234,56 €`` are one figure); ``dates``: dates Odoo gave, written
+    in any format (the dates in ``facts_text`` count too); ``urls``: links Odoo generated
     (their hosts are allowed); ``facts_text``: the facts sent to the LLM, so that a
     reference, an e-mail or a phone number that Odoo itself supplied may be repeated.
     Customer-written text is never part of it.
@@ -195,7 +279,9 @@ class AllowedOutput:
     amounts: frozenset[str] = frozenset()
     urls: frozenset[str] = frozenset()
     facts_text: str = ""
+    dates: frozenset[str] = frozenset()
     hosts: frozenset[str] = field(init=False, repr=False)
+    date_readings: frozenset[str] = field(init=False, repr=False)
     _facts: str = field(init=False, repr=False)
     _fact_numbers: frozenset[str] = field(init=False, repr=False)
 
@@ -204,6 +290,10 @@ class AllowedOutput:
         numbers = {_digits(m.group(0)) for m in _LONG_NUMBER_RE.finditer(facts)}
         numbers |= set(re.findall(r"\d{6,}", facts))
         object.__setattr__(self, "hosts", frozenset(_host(url) for url in self.urls if url))
+        readings = set()
+        for _token, found in find_dates(" \n ".join([self.facts_text, *self.dates])):
+            readings |= found
+        object.__setattr__(self, "date_readings", frozenset(readings))
         object.__setattr__(self, "_facts", facts)
         object.__setattr__(self, "_fact_numbers", frozenset(numbers))
 
@@ -212,17 +302,47 @@ class AllowedOutput:
         return token in self._facts or _digits(token) in self._fact_numbers
 
 
-def _flag(code: str, what: str, found: Iterable[str]) -> RiskFlag:
-    """A flag that names what was refused without repeating it (a clerk could copy it)."""
-    count = len(set(found))
-    return RiskFlag(
-        code=code,
-        severity="warning",
-        message=(
-            f"The AI text contained {count} {what} that Odoo did not provide; "
-            "it was discarded and the template used."
-        ),
+def _flag_message(what: str, count: int, w: Wording) -> str:
+    if what == "figures":
+        return w._(
+            "The AI text contained %(count)s figure(s) that Odoo did not provide; it was "
+            "discarded and the template used.",
+            count=count,
+        )
+    if what == "dates":
+        return w._(
+            "The AI text contained %(count)s date(s) that Odoo did not provide; it was "
+            "discarded and the template used.",
+            count=count,
+        )
+    if what == "links":
+        return w._(
+            "The AI text contained %(count)s link(s) or domain(s) that Odoo did not provide; "
+            "it was discarded and the template used.",
+            count=count,
+        )
+    if what == "bank":
+        return w._(
+            "The AI text contained %(count)s bank account number(s) that Odoo did not "
+            "provide; it was discarded and the template used.",
+            count=count,
+        )
+    if what == "emails":
+        return w._(
+            "The AI text contained %(count)s e-mail address(es) that Odoo did not provide; "
+            "it was discarded and the template used.",
+            count=count,
+        )
+    return w._(
+        "The AI text contained %(count)s phone number(s) that Odoo did not provide; it was "
+        "discarded and the template used.",
+        count=count,
     )
+
+
+def _flag(code: str, what: str, found: Iterable[str], w: Wording = ENGLISH) -> RiskFlag:
+    """A flag that names what was refused without repeating it (a clerk could copy it)."""
+    return RiskFlag(code=code, severity="warning", message=_flag_message(what, len(set(found)), w))
 
 
 def foreign_links(text: str, allowed: AllowedOutput) -> list[str]:
@@ -272,6 +392,11 @@ def foreign_amounts(text: str, allowed: AllowedOutput) -> list[str]:
     ]
 
 
+def foreign_dates(text: str, allowed: AllowedOutput) -> list[str]:
+    """Dates Odoo did not give (in no reading of any date of the facts)."""
+    return [token for token, readings in find_dates(text) if not readings & allowed.date_readings]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One guardrail's rejection: the rule, its flag code and the strings it refused.
@@ -280,23 +405,25 @@ class Verdict:
     the flag a clerk reads names what was refused without repeating it.
     """
 
-    rule: str  # the check: amounts, links, bank_details, emails, phones, injection
+    rule: str  # the check: amounts, dates, links, bank_details, emails, phones, injection
     code: str
-    what: str
+    what: str  # figures, dates, links, bank, emails, phones (see _flag_message)
     found: tuple[str, ...]
     patterns: tuple[str, ...] = ()  # the injection patterns that matched
 
-    def flag(self) -> RiskFlag:
+    def flag(self, w: Wording = ENGLISH) -> RiskFlag:
+        """The flag in the reader's language (``w``)."""
         if self.rule == "injection":
             return RiskFlag(
                 code=self.code,
                 severity="warning",
-                message=(
-                    "The AI text contained instruction-like wording "
-                    f"({', '.join(self.patterns)}); it was discarded and the template used."
+                message=w._(
+                    "The AI text contained instruction-like wording (%(patterns)s); it was "
+                    "discarded and the template used.",
+                    patterns=", ".join(self.patterns),
                 ),
             )
-        return _flag(self.code, self.what, self.found)
+        return _flag(self.code, self.what, self.found, w)
 
     def as_dict(self) -> dict:
         rule = f"{self.rule} ({', '.join(self.patterns)})" if self.patterns else self.rule
@@ -306,15 +433,17 @@ class Verdict:
 def output_verdicts(texts: Iterable[str], allowed: AllowedOutput) -> list[Verdict]:
     """Each guardrail that rejects the texts, with the strings it rejected."""
     text = "\n".join(normalize(t) for t in texts if t)
+    undated = _without_dates(text)
     verdicts = []
-    for rule, code, what, finder in (
-        ("amounts", "llm_amount_mismatch", "figure(s)", foreign_amounts),
-        ("links", "llm_foreign_link", "link(s) or domain(s)", foreign_links),
-        ("bank_details", "llm_bank_details", "bank account number(s)", bank_details),
-        ("emails", "llm_foreign_contact", "e-mail address(es)", foreign_emails),
-        ("phones", "llm_foreign_contact", "phone number(s)", foreign_phones),
+    for rule, code, what, finder, checked in (
+        ("amounts", "llm_amount_mismatch", "figures", foreign_amounts, text),
+        ("dates", "llm_date_mismatch", "dates", foreign_dates, text),
+        ("links", "llm_foreign_link", "links", foreign_links, text),
+        ("bank_details", "llm_bank_details", "bank", bank_details, undated),
+        ("emails", "llm_foreign_contact", "emails", foreign_emails, text),
+        ("phones", "llm_foreign_contact", "phones", foreign_phones, undated),
     ):
-        found = finder(text, allowed)
+        found = finder(checked, allowed)
         if found:
             verdicts.append(Verdict(rule, code, what, tuple(found)))
     clean = normalize(text)
@@ -326,6 +455,9 @@ def output_verdicts(texts: Iterable[str], allowed: AllowedOutput) -> list[Verdic
     return verdicts
 
 
-def check_output(texts: Iterable[str], allowed: AllowedOutput) -> list[RiskFlag]:
-    """Reasons to discard an LLM answer; empty when every text is safe to show."""
-    return [verdict.flag() for verdict in output_verdicts(texts, allowed)]
+def check_output(
+    texts: Iterable[str], allowed: AllowedOutput, w: Wording = ENGLISH
+) -> list[RiskFlag]:
+    """Reasons to discard an LLM answer, in the reader's language (``w``); empty when every
+    text is safe to show."""
+    return [verdict.flag(w) for verdict in output_verdicts(texts, allowed)]

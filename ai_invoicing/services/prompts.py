@@ -34,11 +34,13 @@ Rules you must follow:
 
 INVOICE_NARRATIVE = PromptSpec(
     name="invoice_narrative",
-    version="invoice_narrative/2026-11-24.1",
+    version="invoice_narrative/2026-12-03.1",
     system=(
         "You help a finance team. You write the short note printed on a customer invoice "
-        "(customer_note, friendly, max 3 sentences) and an internal rationale explaining which "
-        "delivery or order the invoice covers and anything a reviewer should look at. "
+        "(customer_note, friendly, max 3 sentences, in the customer's language FACTS.language, "
+        "an Odoo language code such as fr_BE) and an internal rationale, in "
+        "FACTS.internal_language, explaining which delivery or order the invoice covers and "
+        "anything a reviewer should look at. Write amounts and dates exactly as given. "
         "You may raise risk flags (code, severity info/warning/error, message). "
         "You write narrative only." + _DATA_RULES
     ),
@@ -47,26 +49,28 @@ INVOICE_NARRATIVE = PromptSpec(
 
 EMAIL_BODY = PromptSpec(
     name="email_body",
-    version="email_body/2026-12-03.1",
+    version="email_body/2026-12-04.2",
     system=(
-        "You write the body of the e-mail that sends an invoice to a customer: polite, short, "
-        "in the customer's language when known. Do not include payment details or links; "
-        "the template adds them. Write one or two personal sentences only: no greeting and "
-        "no sign-off, the template greets the customer and signs." + _DATA_RULES
+        "You write one or two personal sentences of the e-mail that sends an invoice to a "
+        "customer (polite, short), in the customer's language FACTS.language (an Odoo language "
+        "code such as nl_BE), with amounts and dates written exactly as given. The template "
+        "greets the customer and signs: no greeting and no sign-off. Do not include payment "
+        "details or links; the template adds them." + _DATA_RULES
     ),
     schema=EmailBody,
 )
 
 DUNNING_REMINDER = PromptSpec(
     name="dunning_reminder",
-    version="dunning_reminder/2026-11-24.1",
+    version="dunning_reminder/2026-12-03.1",
     system=(
         "You write the payment reminder a finance team e-mails to a customer: a subject and a "
         "plain-text body, in the language of FACTS.language (an Odoo language code such as "
         "fr_FR), in the tone of FACTS.tone (courteous: gentle, the invoices fall due soon or "
         "just did; friendly: first reminder; firm: second reminder; final: last notice before "
         "the account is escalated). List every invoice of FACTS.invoices with its due date and "
-        "its amount_due written exactly as given, then the totals exactly as given. Write the "
+        "its amount_due written exactly as given (already in the customer's format), then the "
+        "totals exactly as given. Write the "
         "placeholder [PAYMENT_LINK] exactly once where the customer can pay; never write another "
         "link, an e-mail address, a phone number or a bank account. You may personalise with "
         "payment_history, previous_reminders and promises (thank a usual good payer, mention a "

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .checks import Finding
+from .templates import ENGLISH, Wording
 
 # Stable reason codes (filters and analysis use them; the texts are translated)
 REASON_THRESHOLD = "threshold"
@@ -31,21 +32,26 @@ def decide_review(
     currency_symbol: str = "",
     amount_display: str = "",
     threshold_display: str = "",
+    w: Wording = ENGLISH,
 ) -> ReviewDecision:
     """Amount above threshold (0 disables), first invoice, or any warning/error finding.
 
     ``amount_display`` / ``threshold_display``: the amounts as the UI shows them
-    (the caller formats them with Odoo); without them a plain format is used.
+    (the caller formats them with Odoo); without them a plain format is used. ``w`` speaks
+    the reviewer's language (Odoo's translations on the Odoo side).
     """
     reasons, codes = [], []
     if threshold and amount_company > threshold:
         reasons.append(
-            f"Total {amount_display or _money(amount_company, currency_symbol)} is above the "
-            f"review threshold of {threshold_display or _money(threshold, currency_symbol)}."
+            w._(
+                "Total %(amount)s is above the review threshold of %(threshold)s.",
+                amount=amount_display or _money(amount_company, currency_symbol),
+                threshold=threshold_display or _money(threshold, currency_symbol),
+            )
         )
         codes.append(REASON_THRESHOLD)
     if is_new_customer and review_new_customers:
-        reasons.append("First invoice for this customer.")
+        reasons.append(w._("First invoice for this customer."))
         codes.append(REASON_NEW_CUSTOMER)
     flagged = [f.message for f in findings if f.severity in ("warning", "error")]
     if flagged:

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 from odoo.tests.common import freeze_time
+from odoo.tools.misc import format_date
 
 from .common import AiInvoicingCommon, trap_jobs
 from .fake_llm_server import completion
@@ -356,7 +357,11 @@ class TestFollowup(FollowupCommon):
         self.assertEqual((log.decision, log.dunning_level_id), ("sent", self.second))
         facts = log.source_data["facts"]
         self.assertEqual(facts["broken_promises"], 1)
-        self.assertEqual(facts["promises"][0]["until"], str(self.today + timedelta(days=5)))
+        self.assertEqual(
+            facts["promises"][0]["until"],
+            format_date(self.env, self.today + timedelta(days=5), lang_code="en_US"),
+            "in the customer's date format",
+        )
         self.assertFalse(customer.ai_followup_promise_date, "the promise is over")
         self.assertIn(invoice.name, self._mails().body_html)
 

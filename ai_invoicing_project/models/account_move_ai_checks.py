@@ -87,21 +87,26 @@ class AccountMoveAiChecks(models.AbstractModel):
         invoiced = project_data["timesheets"].get(move.id, Timesheet)
         milestone_lines = sale_lines.filtered(lambda sl: sl.qty_delivered_method == "milestones")
         tasks = invoiced.task_id | milestone_lines.reached_milestones_ids.task_ids
+        # the reader's language: the user's, or the agent's in a job
+        w = self.env["ai.invoice.agent.project"]._project_wording(self.env.lang or "en_US")
         found = rules.check_hours_over_allocation(
-            rules.TaskLoad(task.name, task.allocated_hours, task.total_hours_spent)
-            for task in tasks
+            (
+                rules.TaskLoad(task.name, task.allocated_hours, task.total_hours_spent)
+                for task in tasks
+            ),
+            w,
         )
         expenses = [
             rules.ExpenseItem(e.id, e.name or "", e.date or None, e.nb_attachment)
             for e in sale_lines.expense_ids
         ]
-        found += rules.check_expenses_without_receipt(expenses)
+        found += rules.check_expenses_without_receipt(expenses, w)
         log = project_data["periods"].get(move.id)
         start, end = (log.ai_period_start, log.ai_period_end) if log else (None, None)
         project = log.project_id.sudo() if log else self.env["project.project"]
         if start and end:
             entries = [self._entry(timesheet) for timesheet in invoiced]
-            found += rules.check_entries_outside_period(entries, start, end)
+            found += rules.check_entries_outside_period(entries, start, end, w)
             timesheet_lines = project._fetch_sale_order_items().filtered(
                 lambda sl: sl.product_id._is_delivered_timesheet()
             )
@@ -114,8 +119,8 @@ class AccountMoveAiChecks(models.AbstractModel):
                 ],
                 fnames,
             )
-            found += rules.check_entries_left_before([self._entry(t) for t in left], start)
-            found += rules.check_expenses_outside_period(expenses, start, end)
+            found += rules.check_entries_left_before([self._entry(t) for t in left], start, w)
+            found += rules.check_expenses_outside_period(expenses, start, end, w)
         return [Finding(f.code, f.severity, f.message, "project") for f in found]
 
     @api.model

@@ -1,12 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import re
+
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import html2plaintext
+from odoo.tools import formatLang, html2plaintext
+from odoo.tools.misc import format_date
 
 from odoo.addons.ai_invoicing.services import checks
 from odoo.addons.ai_invoicing.services.guardrails import AllowedOutput
 from odoo.addons.ai_invoicing.services.prompts import PromptSpec
+from odoo.addons.ai_invoicing.services.templates import Wording
 
 from ..services import line_descriptions
 from ..services.project_invoicing import (
@@ -462,10 +466,12 @@ class AiInvoiceAgentProject(models.AbstractModel):
                 kind = "timesheets"
             else:
                 kind = "other"
+            label = self._label_without_people(line.name or "", expenses)
             facts.append(
                 LineFacts(
                     ref=f"L{index}",
-                    heading=heading_of(line.name) or line.product_id.display_name,
+                    heading=heading_of(label) or line.product_id.display_name,
+                    label=label,
                     kind=kind,
                     quantity=line.quantity,
                     uom=line.product_uom_id.name or "",
@@ -492,6 +498,27 @@ class AiInvoiceAgentProject(models.AbstractModel):
                 )
             )
         return facts, evidence
+
+    @api.model
+    def _label_without_people(self, label, expenses):
+        """Odoo's whole label, without the employee names it puts on re-invoiced expenses
+        (``Bob Builder: Taxi``): the customer reads what was spent, not who spent it."""
+        # sudo: hr.employee - the names to leave out; the agent user is no HR user
+        for name in expenses.sudo().employee_id.mapped("name"):
+            label = re.sub(rf"(^|\n)\s*{re.escape(name)}\s*:\s*", r"\1", label)
+            label = label.replace(name, "").strip()
+        return label.strip()
+
+    @api.model
+    def _project_wording(self, lang):
+        """``Wording`` in ``lang`` with this addon's translations (``env._`` resolves the
+        module from this file) and Odoo's date and number formats."""
+        env = self.with_context(lang=lang).env
+        return Wording(
+            lambda source, /, **kwargs: env._(source, **kwargs),
+            lambda value: format_date(env, value, lang_code=lang),
+            lambda value: formatLang(env, value, digits=2),
+        )
 
     @api.model
     def _time_entry(self, timesheet):
@@ -542,6 +569,8 @@ class AiInvoiceAgentProject(models.AbstractModel):
     @api.model
     def _describe(self, log, invoice, scope, facts):
         company = invoice.company_id
+        lang = self._customer_lang(invoice.partner_id, company)
+        wording = self._project_wording(lang)
         share = company.ai_project_llm_share_internal
         project = scope["project"]
         period = scope["period"]
@@ -549,10 +578,14 @@ class AiInvoiceAgentProject(models.AbstractModel):
             "project": project.name,
             "customer": invoice.commercial_partner_id.name,
             "trigger": log.trigger,
-            "lines": [line_facts_payload(line, share_people=share) for line in facts],
+            "lines": [
+                line_facts_payload(line, share_people=share, format_date=wording.date)
+                for line in facts
+            ],
+            "language": lang,
         }
         if period:
-            payload["period"] = {"from": str(period[0]), "to": str(period[1])}
+            payload["period"] = {"from": wording.date(period[0]), "to": wording.date(period[1])}
         untrusted = {}
         for line in facts:
             untrusted.update(line_untrusted(line))
@@ -562,7 +595,7 @@ class AiInvoiceAgentProject(models.AbstractModel):
         allowed = AllowedOutput(
             amounts=base.amounts | frozenset(allowed_figures(facts)), urls=base.urls
         )
-        template = line_descriptions.template_answer(facts)
+        template = line_descriptions.template_answer(facts, wording)
         return self._guarded_text(
             company,
             LINE_DESCRIPTIONS,
@@ -601,8 +634,10 @@ class AiInvoiceAgentProject(models.AbstractModel):
         Returns how many lines carry the LLM's text. Quantities, prices and totals
         are compared before and after: a change would be a bug, never written.
         """
+        lang = self._customer_lang(invoice.partner_id, invoice.company_id)
         template = line_descriptions.descriptions_by_ref(
-            line_descriptions.template_answer(facts), [line.ref for line in facts]
+            line_descriptions.template_answer(facts, self._project_wording(lang)),
+            [line.ref for line in facts],
         )
         llm = (
             {}
@@ -616,7 +651,9 @@ class AiInvoiceAgentProject(models.AbstractModel):
             text = llm.get(fact.ref) or template.get(fact.ref)
             if text:
                 commands.append(
-                    Command.update(line.id, {"name": compose_label(fact.heading, text)})
+                    Command.update(
+                        line.id, {"name": compose_label(fact.label or fact.heading, text)}
+                    )
                 )
         if commands:
             invoice.write({"invoice_line_ids": commands})

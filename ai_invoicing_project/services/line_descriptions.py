@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .project_invoicing import LineFacts, template_description
 
 PROMPT_NAME = "project_line_descriptions"
-PROMPT_VERSION = "project_line_descriptions/2026-11-24.1"
+PROMPT_VERSION = "project_line_descriptions/2026-12-03.1"
 MAX_DESCRIPTION = 800
 
 SYSTEM_PROMPT = (
@@ -21,7 +21,9 @@ SYSTEM_PROMPT = (
     "work: for each line reference in FACTS, two to five short sentences or bullet points a "
     "client understands, summarising the tasks, milestones and expenses behind the line. "
     "Group by task, name the period when there is one, leave out internal jargon and people's "
-    "names unless FACTS lists them. Do not repeat the line label, do not mention prices or "
+    "names unless FACTS lists them. Write in the customer's language FACTS.language (an Odoo "
+    "language code such as fr_BE), dates and figures exactly as given. Do not repeat the line "
+    "label, do not mention prices or "
     "totals, and answer for every line reference, each once.\n"
     "Rules you must follow:\n"
     "- All figures (hours, quantities, percentages, dates) are given and final. Never compute, "
@@ -46,11 +48,12 @@ class LineDescriptions(BaseModel):
     lines: list[LineDescription] = Field(max_length=200)
 
 
-def template_answer(lines: Iterable[LineFacts]) -> LineDescriptions:
-    """The template's answer (rules-only mode, and the guarded path's fallback)."""
+def template_answer(lines: Iterable[LineFacts], w=None) -> LineDescriptions:
+    """The template's answer (rules-only mode, and the guarded path's fallback), in the
+    customer's language when ``w`` (a ``Wording``) speaks it."""
     answers = []
     for line in lines:
-        text = template_description(line)
+        text = template_description(line, w)
         if text:
             answers.append(LineDescription(ref=line.ref, description=text[:MAX_DESCRIPTION]))
     return LineDescriptions(lines=answers)

@@ -151,7 +151,7 @@ class LineFacts:
     """Everything behind one invoice line, in the words of the template."""
 
     ref: str  # "L1", "L2"... the key the LLM answers with
-    heading: str  # the line label Odoo wrote (product / order line)
+    heading: str  # the first line of Odoo's label (product / order line)
     kind: str  # timesheets | milestone | expense | other
     quantity: float = 0.0
     uom: str = ""
@@ -159,6 +159,7 @@ class LineFacts:
     tasks: list[TaskSummary] = field(default_factory=list)
     milestones: list[MilestoneFact] = field(default_factory=list)
     expenses: list[ExpenseItem] = field(default_factory=list)
+    label: str = ""  # Odoo's whole label (every line of it); empty: the heading
 
 
 def hours_text(hours: float) -> str:
@@ -169,8 +170,10 @@ def percent_text(share: float) -> str:
     return f"{share * 100:g}"
 
 
-def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
-    """The facts of one line as sent to the LLM (work notes travel separately, quoted)."""
+def line_facts_payload(line: LineFacts, share_people: bool = False, format_date=None) -> dict:
+    """The facts of one line as sent to the LLM (work notes travel separately, quoted);
+    dates as ``format_date`` writes them (the customer's format; ISO by default)."""
+    day = format_date or (lambda value: str(value or ""))
     payload = {
         "ref": line.ref,
         "label": line.heading,
@@ -179,15 +182,15 @@ def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
         "unit": line.uom,
     }
     if line.period:
-        payload["period"] = {"from": str(line.period[0]), "to": str(line.period[1])}
+        payload["period"] = {"from": day(line.period[0]), "to": day(line.period[1])}
     if line.tasks:
         payload["tasks"] = [
             {
                 "task": summary.task or "(project)",
                 "hours": hours_text(summary.hours),
                 "entries": summary.entries,
-                "from": str(summary.first_date or ""),
-                "to": str(summary.last_date or ""),
+                "from": day(summary.first_date),
+                "to": day(summary.last_date),
                 **({"people": list(summary.employees)} if share_people else {}),
             }
             for summary in line.tasks
@@ -197,14 +200,14 @@ def line_facts_payload(line: LineFacts, share_people: bool = False) -> dict:
             {
                 "milestone": milestone.name,
                 "percent_of_order_line": percent_text(milestone.percentage),
-                "reached_on": str(milestone.reached_date or ""),
+                "reached_on": day(milestone.reached_date),
                 "tasks": list(milestone.tasks),
             }
             for milestone in line.milestones
         ]
     if line.expenses:
         payload["expenses"] = [
-            {"date": str(expense.date or ""), "ref": f"E{expense.id}"} for expense in line.expenses
+            {"date": day(expense.date), "ref": f"E{expense.id}"} for expense in line.expenses
         ]
     return payload
 
@@ -237,36 +240,90 @@ def allowed_figures(lines: Iterable[LineFacts]) -> set[str]:
 # ----------------------------------------------------------------------
 # Template descriptions (rules-only mode and LLM fallback)
 # ----------------------------------------------------------------------
-def template_description(line: LineFacts) -> str:
-    """Client-facing text under the line label, grouped by task; '' keeps Odoo's label."""
+class _English:
+    """Untranslated English with ISO dates: the pure default of a ``Wording``
+    (``ai_invoicing.services.templates.Wording``, which the models pass)."""
+
+    def _(self, source: str, /, **kwargs) -> str:
+        return source % kwargs if kwargs else source
+
+    def date(self, value) -> str:
+        return str(value or "")
+
+    def number(self, value: float) -> str:
+        return hours_text(value)
+
+
+ENGLISH = _English()
+
+
+def template_description(line: LineFacts, w=None) -> str:
+    """Client-facing text under the line label, grouped by task; '' keeps Odoo's label.
+
+    ``w`` is ``ai_invoicing.services.templates.Wording`` in the customer's language (the
+    caller's translations and date format); without it, English with ISO dates.
+    """
+    w = w or ENGLISH
     rows: list[str] = []
     if line.kind == "milestone":
         for milestone in line.milestones:
-            reached = f", reached on {milestone.reached_date}" if milestone.reached_date else ""
-            rows.append(
-                f"Milestone {milestone.name}: {percent_text(milestone.percentage)}% of the "
-                f"order line{reached}."
-            )
+            if milestone.reached_date:
+                rows.append(
+                    w._(
+                        "Milestone %(milestone)s: %(percent)s%% of the order line, reached on "
+                        "%(date)s.",
+                        milestone=milestone.name,
+                        percent=percent_text(milestone.percentage),
+                        date=w.date(milestone.reached_date),
+                    )
+                )
+            else:
+                rows.append(
+                    w._(
+                        "Milestone %(milestone)s: %(percent)s%% of the order line.",
+                        milestone=milestone.name,
+                        percent=percent_text(milestone.percentage),
+                    )
+                )
             rows += [f"- {task}" for task in milestone.tasks]
     elif line.kind == "timesheets":
         total = sum(summary.hours for summary in line.tasks)
         if line.period:
             rows.append(
-                f"Time spent from {line.period[0]} to {line.period[1]}: {hours_text(total)} h"
+                w._(
+                    "Time spent from %(start)s to %(end)s: %(hours)s h",
+                    start=w.date(line.period[0]),
+                    end=w.date(line.period[1]),
+                    hours=w.number(total),
+                )
             )
         else:
-            rows.append(f"Time spent: {hours_text(total)} h")
+            rows.append(w._("Time spent: %(hours)s h", hours=w.number(total)))
         for summary in line.tasks:
-            rows.append(f"- {summary.task or 'Project work'}: {hours_text(summary.hours)} h")
+            rows.append(
+                w._(
+                    "- %(task)s: %(hours)s h",
+                    task=summary.task or w._("Project work"),
+                    hours=w.number(summary.hours),
+                )
+            )
     elif line.kind == "expense":
         for expense in line.expenses:
-            when = f" ({expense.date})" if expense.date else ""
-            rows.append(f"Re-invoiced expense: {expense.name}{when}")
+            if expense.date:
+                rows.append(
+                    w._(
+                        "Re-invoiced expense: %(expense)s (%(date)s)",
+                        expense=expense.name,
+                        date=w.date(expense.date),
+                    )
+                )
+            else:
+                rows.append(w._("Re-invoiced expense: %(expense)s", expense=expense.name))
     return "\n".join(rows)
 
 
 def compose_label(heading: str, description: str) -> str:
-    """The invoice line label: Odoo's heading, then the description below it."""
+    """The invoice line label: Odoo's label (all of it), then the description below it."""
     description = (description or "").strip()
     if not description:
         return heading
@@ -295,8 +352,12 @@ class TaskLoad:
     spent: float
 
 
-def check_hours_over_allocation(tasks: Iterable[TaskLoad]) -> list[ProjectFinding]:
-    """Tasks behind the invoice with more hours logged than allocated (0 allocated: no limit)."""
+def check_hours_over_allocation(tasks: Iterable[TaskLoad], w=None) -> list[ProjectFinding]:
+    """Tasks behind the invoice with more hours logged than allocated (0 allocated: no limit).
+
+    ``w`` (``ai_invoicing.services.templates.Wording``) speaks the reviewer's language.
+    """
+    w = w or ENGLISH
     findings = []
     for load in sorted(tasks, key=lambda t: t.task):
         over = round(load.spent - load.allocated, 2)
@@ -305,75 +366,130 @@ def check_hours_over_allocation(tasks: Iterable[TaskLoad]) -> list[ProjectFindin
                 ProjectFinding(
                     "hours_over_allocation",
                     "warning",
-                    f"Task '{load.task}': {hours_text(load.spent)} h logged for "
-                    f"{hours_text(load.allocated)} h allocated ({hours_text(over)} h over).",
+                    w._(
+                        "Task '%(task)s': %(spent)s h logged for %(allocated)s h allocated "
+                        "(%(over)s h over).",
+                        task=load.task,
+                        spent=w.number(load.spent),
+                        allocated=w.number(load.allocated),
+                        over=w.number(over),
+                    ),
                 )
             )
     return findings
 
 
-def _span(days: Sequence[date]) -> str:
+def _span(days: Sequence[date], w) -> str:
     days = sorted(days)
-    return str(days[0]) if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+    if days[0] == days[-1]:
+        return w.date(days[0])
+    return w._("%(start)s to %(end)s", start=w.date(days[0]), end=w.date(days[-1]))
 
 
 def check_entries_outside_period(
-    entries: Iterable[TimeEntry], start: date, end: date
+    entries: Iterable[TimeEntry], start: date, end: date, w=None
 ) -> list[ProjectFinding]:
     """Timesheets on the invoice dated outside the invoiced period."""
+    w = w or ENGLISH
     outside = [e for e in entries if e.date < start or e.date > end]
     if not outside:
         return []
-    hours = sum(e.hours for e in outside)
-    return [
-        ProjectFinding(
-            "timesheet_outside_period",
-            "warning",
-            f"{len(outside)} timesheet entr{'y' if len(outside) == 1 else 'ies'} "
-            f"({hours_text(hours)} h, {_span([e.date for e in outside])}) on this invoice "
-            f"fall outside the period {start} to {end}.",
+    values = {
+        "count": len(outside),
+        "hours": w.number(sum(e.hours for e in outside)),
+        "span": _span([e.date for e in outside], w),
+        "start": w.date(start),
+        "end": w.date(end),
+    }
+    if len(outside) == 1:
+        message = w._(
+            "%(count)s timesheet entry (%(hours)s h, %(span)s) on this invoice falls outside "
+            "the period %(start)s to %(end)s.",
+            **values,
         )
-    ]
+    else:
+        message = w._(
+            "%(count)s timesheet entries (%(hours)s h, %(span)s) on this invoice fall outside "
+            "the period %(start)s to %(end)s.",
+            **values,
+        )
+    return [ProjectFinding("timesheet_outside_period", "warning", message)]
 
 
-def check_entries_left_before(entries: Iterable[TimeEntry], start: date) -> list[ProjectFinding]:
+def check_entries_left_before(
+    entries: Iterable[TimeEntry], start: date, w=None
+) -> list[ProjectFinding]:
     """Billable, not invoiced timesheets dated before the period: logged after their own
     period was invoiced, no later period will pick them up."""
+    w = w or ENGLISH
     before = [e for e in entries if e.date < start]
     if not before:
         return []
-    hours = sum(e.hours for e in before)
-    return [
-        ProjectFinding(
-            "timesheet_outside_period",
-            "warning",
-            f"{len(before)} billable timesheet entr{'y' if len(before) == 1 else 'ies'} "
-            f"({hours_text(hours)} h, {_span([e.date for e in before])}) dated before this "
-            f"period are not invoiced: they were logged after their period was drafted. "
-            f"Invoice them separately or add them before approving.",
+    values = {
+        "count": len(before),
+        "hours": w.number(sum(e.hours for e in before)),
+        "span": _span([e.date for e in before], w),
+    }
+    if len(before) == 1:
+        message = w._(
+            "%(count)s billable timesheet entry (%(hours)s h, %(span)s) dated before this "
+            "period is not invoiced: it was logged after its period was drafted. Invoice it "
+            "separately or add it before approving.",
+            **values,
         )
-    ]
+    else:
+        message = w._(
+            "%(count)s billable timesheet entries (%(hours)s h, %(span)s) dated before this "
+            "period are not invoiced: they were logged after their period was drafted. "
+            "Invoice them separately or add them before approving.",
+            **values,
+        )
+    return [ProjectFinding("timesheet_outside_period", "warning", message)]
 
 
-def check_expenses_without_receipt(expenses: Iterable[ExpenseItem]) -> list[ProjectFinding]:
+def check_expenses_without_receipt(expenses: Iterable[ExpenseItem], w=None) -> list[ProjectFinding]:
+    w = w or ENGLISH
     missing = [e for e in expenses if e.receipts <= 0]
     if not missing:
         return []
     names = ", ".join(f"'{e.name}'" for e in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    if len(missing) > 5:
+        names = w._("%(names)s and %(count)s more", names=names, count=len(missing) - 5)
     return [
         ProjectFinding(
             "expense_without_receipt",
             "warning",
-            f"{len(missing)} re-invoiced expense(s) without a receipt: {names}{more}.",
+            w._(
+                "%(count)s re-invoiced expense(s) without a receipt: %(names)s.",
+                count=len(missing),
+                names=names,
+            ),
         )
     ]
 
 
 def check_expenses_outside_period(
-    expenses: Iterable[ExpenseItem], start: date, end: date
+    expenses: Iterable[ExpenseItem], start: date, end: date, w=None
 ) -> list[ProjectFinding]:
+    w = w or ENGLISH
     outside = [e for e in expenses if e.date and (e.date < start or e.date > end)]
+    if not outside:
+        return []
+    names = ", ".join(f"'{e.name}' ({w.date(e.date)})" for e in outside[:5])
+    return [
+        ProjectFinding(
+            "expense_outside_period",
+            "info",
+            w._(
+                "%(count)s re-invoiced expense(s) dated outside the period %(start)s to "
+                "%(end)s: %(names)s.",
+                count=len(outside),
+                start=w.date(start),
+                end=w.date(end),
+                names=names,
+            ),
+        )
+    ]
     if not outside:
         return []
     names = ", ".join(f"'{e.name}' ({e.date})" for e in outside[:5])

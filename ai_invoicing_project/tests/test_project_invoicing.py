@@ -154,7 +154,7 @@ class TestPeriodInvoicing(AiProjectCommon):
         self.assertEqual(log.state, "needs_review")
         self.assertEqual(invoice.ai_review_state, "pending")
         label = invoice.invoice_line_ids.name
-        self.assertIn("Time spent from 2026-03-02 to 2026-03-08: 5.00 h", label)
+        self.assertIn("Time spent from 03/02/2026 to 03/08/2026: 5.00 h", label)
         self.assertIn(f"- {task.name}: 5.00 h", label)
 
         # same day again: nothing new
@@ -255,7 +255,7 @@ class TestPeriodInvoicing(AiProjectCommon):
         taxi_line = invoice.invoice_line_ids.filtered(
             lambda line: taxi in line.sale_line_ids.expense_ids
         )
-        self.assertIn("Re-invoiced expense: Taxi to the client (2026-03-04)", taxi_line.name)
+        self.assertIn("Re-invoiced expense: Taxi to the client (03/04/2026)", taxi_line.name)
         self.assertEqual(log.state, "needs_review")
 
     def test_hours_above_allocation_finding(self):

@@ -96,7 +96,7 @@ class TestProjectLlmDescriptions(AiProjectCommon):
         log = self._draft()
         line = log.move_id.invoice_line_ids
         self.assertNotIn("12.00", line.name)
-        self.assertIn("Time spent from 2026-03-02 to 2026-03-08: 5.50 h", line.name)
+        self.assertIn("Time spent from 03/02/2026 to 03/08/2026: 5.50 h", line.name)
         self.assertIn("- Frontend build: 3.50 h", line.name)
         self.assertIn("- Wireframes: 2.00 h", line.name)
         self.assertTrue(log.llm_fallback)
@@ -139,7 +139,7 @@ class TestProjectLlmDescriptions(AiProjectCommon):
         log = self._draft()
         lines = log.move_id.invoice_line_ids
         self.assertIn("Design and frontend work.", lines[0].name)
-        self.assertIn("Re-invoiced expense: Train ticket (2026-03-04)", lines[1].name)
+        self.assertIn("Re-invoiced expense: Train ticket (03/04/2026)", lines[1].name)
         self.assertIn("written by the LLM for 1 of 2 line(s)", log.rationale)
         self.assertNotIn("?", lines.mapped("name")[1])
 

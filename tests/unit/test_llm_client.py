@@ -265,9 +265,16 @@ def test_odoo_links_and_facts_may_be_quoted(server):
         "before 2026-12-24. Order S00042, delivery WH/OUT/00007."
     )
     server.script(completion(narrative(note=note)))
-    outcome = narrate_invoice(gateway(server), FACTS, {})
+    outcome = narrate_invoice(gateway(server), dict(FACTS, invoice_date_due="2026-12-24"), {})
     assert not outcome.fallback_used, outcome.flags
     assert outcome.data.customer_note == note
+
+
+def test_a_date_odoo_did_not_give_is_refused(server):
+    server.script(completion(narrative(note="Please pay before 2026-12-31.")))
+    outcome = narrate_invoice(gateway(server), dict(FACTS, invoice_date_due="2026-12-24"), {})
+    assert outcome.fallback_used
+    assert "llm_date_mismatch" in [f.code for f in outcome.flags]
 
 
 def test_llm_flag_wording_is_guarded_too(server):
