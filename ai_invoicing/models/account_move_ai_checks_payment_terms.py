@@ -17,7 +17,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         return super()._registry(move, batch) + [
             (
                 move.company_id.ai_payment_terms_policy,
-                lambda: self._findings_payment_terms(move, batch),
+                lambda: self._findings_payment_terms_policy(move, batch),
             )
         ]
 
@@ -53,7 +53,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         return self.env["ai.payment.term.rule"]._evaluate(move, row, rules)
 
     @api.model
-    def _findings_payment_terms(self, move, batch):
+    def _findings_payment_terms_policy(self, move, batch):
         evaluation = self._payment_terms_evaluation(move, batch)
         if not evaluation:
             return []

@@ -97,7 +97,7 @@ class AiDunningLevel(models.Model):
             }
             # the built-in text only: a level without its own subject and template
             sample = self.new({"name": level.name, "tone": level.tone, "days": days})
-            reminder = agent._template_reminder(sample, facts)
+            reminder = agent._template_reminder(sample, facts, agent._wording(self.env.user.lang))
             level.builtin_text = f"{reminder.subject}\n\n{reminder.body}"
 
     @api.constrains("days", "sequence", "action", "tone", "company_id", "active")

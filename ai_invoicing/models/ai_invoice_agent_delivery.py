@@ -199,17 +199,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                 return results
             log = items[0][0]
             return {log.id: self._fail(log, self._failure_reason(log, exc))}
-        if len(items) > 1 and errors:
-            # an error Odoo reports for an invoice of a batch may be the batch's own
-            # (e.g. a wkhtmltopdf without patched Qt renders one document at a time):
-            # those invoices get their own send, as Odoo's single send would do
-            retry = [item for item in items if item[0].move_id.id in errors]
-            results = {}
-            for item in retry:
-                results.update(self._send_group(channel, [item]))
-            items = [item for item in items if item not in retry]
-        else:
-            results = {}
+        results = {}
         results.update(
             {
                 log.id: self._attempt(

@@ -41,6 +41,7 @@ def perform_as_runner(job):
     loaded.store()
     with runner_env.cr.savepoint():
         result = loaded.perform()
+    job.result = loaded.result
     loaded.set_done()
     loaded.store()
     runner_env.flush_all()

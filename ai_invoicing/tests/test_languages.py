@@ -28,7 +28,7 @@ EXPECTED = {
         ],
         "subject": "Rappel de paiement : facture",
         "note": "Merci pour votre commande",
-        "mail": ["Veuillez trouver ci-joint la facture", "Payer en ligne en toute sécurité"],
+        "mail": ["Voici votre", "Voir Facture"],
     },
     "nl_BE": {
         "reminder": [
@@ -41,7 +41,7 @@ EXPECTED = {
         ],
         "subject": "Betalingsherinnering: factuur",
         "note": "Bedankt voor uw bestelling",
-        "mail": ["In bijlage vindt u factuur", "Veilig online betalen"],
+        "mail": ["Hierbij ontvang je jouw", "Bekijk Factuur"],
     },
     "de_DE": {
         "reminder": [
@@ -54,7 +54,7 @@ EXPECTED = {
         ],
         "subject": "Zahlungserinnerung: Rechnung",
         "note": "Vielen Dank für Ihren Auftrag",
-        "mail": ["Anbei erhalten Sie die Rechnung", "Sicher online bezahlen"],
+        "mail": ["hier finden Sie", "Rechnung ansehen"],
     },
 }
 ENGLISH = [
