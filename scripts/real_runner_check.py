@@ -143,6 +143,9 @@ class Check:
         url, db = self.args.url, self.args.db
         self.admin = admin = Client(url, db, "admin", "admin")
         self.start = self.sql("SELECT now() AT TIME ZONE 'UTC'")[0][0]
+        # wkhtmltopdf loads the report's styles from report.url: this server, not the
+        # template database's web.base.url (a refused connection costs a second per PDF)
+        admin("ir.config_parameter", "set_param", "report.url", url)
         company_id = admin("res.users", "read", [admin.uid], ["company_id"])[0]["company_id"][0]
         self.company_id = company_id
         country = admin("res.company", "read", [company_id], ["country_id"])[0]["country_id"][0]
@@ -503,7 +506,7 @@ class Check:
         not_final = self.sql(
             "SELECT name, agent, state, left(error, 300) FROM ai_invoice_log "
             "WHERE create_date >= %s "
-            "AND state NOT IN ('done', 'needs_review')",
+            "AND state NOT IN ('done', 'needs_review', 'approved')",
             (self.start,),
         )
         if not_final:
