@@ -2,6 +2,7 @@ from . import ai_log_mixin
 from . import ai_invoice_batch
 from . import ai_invoice_log
 from . import ai_invoice_agent
+from . import ai_invoice_agent_drafting
 from . import ai_invoice_agent_billing
 from . import ai_invoice_agent_delivery
 from . import ai_invoice_agent_draft
@@ -43,7 +44,7 @@ from . import res_company_payment_behaviour
 from . import res_config_settings_payment_behaviour
 from . import account_move_ai_checks_payment_terms
 from . import account_move_payment_terms
-from . import ai_invoice_agent_draft_payment_terms
+from . import ai_invoice_agent_drafting_payment_terms
 from . import ai_invoice_log_credit
 from . import account_move_credits
 from . import ai_payment_behaviour_discount
@@ -63,7 +64,7 @@ from . import res_company_rollout
 from . import res_partner_rollout
 from . import account_move_rollout
 from . import ai_invoice_agent_rollout
-from . import ai_invoice_agent_draft_rollout
+from . import ai_invoice_agent_drafting_rollout
 from . import ai_learned_exception
 from . import account_move_ai_checks_learned
 from . import ir_module_module

@@ -12,14 +12,16 @@ class AiInvoiceAgentBilling(models.AbstractModel):
     position, delivery address) and drafts each group with ``_create_invoices``
     in its own savepoint: one bad order fails alone (failed log, activity) and
     never sinks the rest; a rerun finds nothing left to invoice. Every invoice
-    then passes the drafting agent's checks, routing and log (one log per
-    invoice, with the orders and deliveries it covers).
+    then passes the drafting steps (``ai.invoice.agent.drafting``: checks, routing)
+    and gets its own Invoice Drafting log, with the orders and deliveries it covers.
     """
 
     _name = "ai.invoice.agent.billing"
-    _inherit = "ai.invoice.agent"
+    _inherit = "ai.invoice.agent.drafting"
     _description = "AI Invoicing Agent: Consolidated Billing"
     _agent = "billing"
+    _invoice_log_agent = "invoice_draft"  # each invoice's log counts with the drafting agent's
+    _logs_invoices = False  # its own logs are chunks of orders
 
     # ------------------------------------------------------------------
     # Enqueue: one batch, one job per chunk of orders
@@ -35,16 +37,12 @@ class AiInvoiceAgentBilling(models.AbstractModel):
             )
             size = max(company.ai_batch_size, 1)
             chunks = [company_orders[i : i + size] for i in range(0, len(company_orders), size)]
-            vals_list = [
-                dict(
-                    self._prepare_log_vals(chunk, trigger),
-                    agent=self._agent,
-                    user_id=self.env.uid,
-                    batch_id=batch.id,
-                )
-                for chunk in chunks
-            ]
-            chunk_logs = self.env["ai.invoice.log"]._system_create(vals_list)
+            chunk_logs = self._create_logs(
+                [
+                    dict(self._prepare_log_vals(chunk, trigger), batch_id=batch.id)
+                    for chunk in chunks
+                ]
+            )
             self._delay(chunk_logs)
             logs |= chunk_logs
         return logs
@@ -57,6 +55,14 @@ class AiInvoiceAgentBilling(models.AbstractModel):
             "company_id": record.company_id.id,
             "source_data": {"order_ids": record.ids},
         }
+
+    @api.model
+    def _dedup_key(self, vals):
+        return False  # an order already in a queued chunk is left out before (below)
+
+    @api.model
+    def _document(self, log):
+        return log.batch_id
 
     @api.model
     def _orders_in_queued_chunks(self):
@@ -138,19 +144,18 @@ class AiInvoiceAgentBilling(models.AbstractModel):
         self._lock_or_retry(
             orders, self.env._("Orders of %(log)s are being invoiced by another job.", log=log.name)
         )
-        draft = self.env["ai.invoice.agent.draft"]
         outcome = {"drafted": [], "failed": [], "skipped": []}
         ready = self.env["sale.order"]
         for order in orders:
             if order.invoice_status != "to invoice":
                 outcome["skipped"].append(order.id)  # invoiced meanwhile: nothing twice
                 continue
-            out_of_scope = draft._ai_rollout_skip_reason(order)
+            out_of_scope = self._ai_rollout_skip_reason(order)
             if out_of_scope:  # outside every rollout scope, or in one switched off
                 outcome["skipped"].append(order.id)
                 outcome.setdefault("out_of_scope", {})[order.name] = out_of_scope
                 continue
-            blocker = draft._blocker(order)
+            blocker = self._blocker(order)
             if blocker:
                 self._fail_order(log, order, blocker)
                 outcome["failed"].append(order.id)
@@ -190,17 +195,13 @@ class AiInvoiceAgentBilling(models.AbstractModel):
     @api.model
     def _draft_group(self, log, orders, outcome, alone=False):
         """Draft one invoice for ``orders`` in its own savepoint; False if it failed."""
-        draft = self.env["ai.invoice.agent.draft"]
         try:
             with self.env.cr.savepoint():
-                invoice = draft._create_invoice(orders, grouped=False)
+                invoice = self._create_invoice(orders, grouped=False)
                 if not invoice:
                     outcome["skipped"] += orders.ids
                     return True
-                invoice_log = self.env["ai.invoice.log"]._system_create(
-                    [self._prepare_invoice_log_vals(log, orders)]
-                )
-                draft._finalize(invoice_log, invoice)
+                self._finalize(self._invoice_log(log, orders), invoice)
         except (UserError, ValidationError) as exc:
             if not alone:
                 return False
@@ -211,30 +212,24 @@ class AiInvoiceAgentBilling(models.AbstractModel):
         return True
 
     @api.model
-    def _prepare_invoice_log_vals(self, log, orders):
+    def _invoice_log(self, log, orders, source_data=None):
+        """The Invoice Drafting log of one invoice (or one failed order) of the chunk."""
         pickings = orders.picking_ids.filtered(
             lambda p: p.state == "done" and p.picking_type_code == "outgoing"
         )
-        return {
-            "agent": "invoice_draft",
-            "trigger": log.trigger,
-            "company_id": log.company_id.id,
-            "batch_id": log.batch_id.id,
-            "user_id": log.user_id.id,
-            "state": "queued",
-            "sale_order_id": orders[:1].id,
-            "partner_id": orders[:1].partner_id.id,
-            "currency_id": orders[:1].currency_id.id,
-            "source_data": {
-                "orders": orders.mapped("name"),
-                "deliveries": pickings.mapped("name"),
+        return self._create_child_log(
+            log,
+            {
+                "sale_order_id": orders[:1].id,
+                "partner_id": orders[:1].partner_id.id,
+                "currency_id": orders[:1].currency_id.id,
+                "source_data": source_data
+                or {"orders": orders.mapped("name"), "deliveries": pickings.mapped("name")},
             },
-        }
+            agent=self._invoice_log_agent,
+        )
 
     @api.model
     def _fail_order(self, log, order, reason):
         """One order of the chunk failed: its own failed log and activity."""
-        order_log = self.env["ai.invoice.log"]._system_create(
-            [dict(self._prepare_invoice_log_vals(log, order), source_data={"order": order.name})]
-        )
-        self.env["ai.invoice.agent.draft"]._fail(order_log, reason)
+        self._fail(self._invoice_log(log, order, {"order": order.name}), reason)

@@ -1,26 +1,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-from markupsafe import Markup
-
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import html2plaintext
-
-from ..services import checks
-from ..services.checks import Finding
-from ..services.prompts import INVOICE_NARRATIVE
-from ..services.review_routing import decide_review
-from ..services.templates import fallback_invoice_narrative
+from odoo import api, models
+from odoo.exceptions import UserError
 
 
 class AiInvoiceAgentDraft(models.AbstractModel):
     """Drafts the customer invoice of a validated delivery or a confirmed order.
 
-    Every figure comes from ``sale.order._create_invoices``; the agent checks the
-    draft, narrates it through the guarded path, routes it to review or posts it.
+    One log per delivery (or per confirmed order); the drafting steps it shares with
+    the billing and project agents (Odoo's engine, checks, routing, log) are
+    ``ai.invoice.agent.drafting``'s.
     """
 
     _name = "ai.invoice.agent.draft"
-    _inherit = "ai.invoice.agent"
+    _inherit = "ai.invoice.agent.drafting"
     _description = "AI Invoicing Agent: Invoice Drafting"
     _agent = "invoice_draft"
 
@@ -39,19 +31,11 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         }
 
     @api.model
-    def _dedup_fields(self):
-        return ("trigger", "sale_order_id", "picking_id")
-
-    @api.model
-    def _failure_document(self, log):
-        # the order is where a salesperson or a clerk can fix what blocks invoicing
-        return log.sale_order_id or log.picking_id
-
-    @api.model
     def _dedup_key(self, vals):
+        """A delivery is invoiced once; an order once per trigger."""
         if vals.get("picking_id"):
-            return ("picking", vals["picking_id"])
-        return (vals["trigger"], vals["sale_order_id"])
+            return f"picking:{vals['picking_id']}"
+        return vals.get("sale_order_id") and f"{vals['trigger']}:order:{vals['sale_order_id']}"
 
     # ------------------------------------------------------------------
     # Run
@@ -61,15 +45,16 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         order = log.sale_order_id
         if not order:
             raise UserError(self.env._("The log has no sale order to invoice."))
+        out_of_scope = self._ai_rollout_skip_reason(order, log.picking_id)
+        if out_of_scope:  # outside every rollout scope, or in one switched off
+            return self._skip(log, out_of_scope)
         # Every job touching this order waits for the others: two deliveries of
         # one order, or a confirmation and a delivery, never invoice in parallel.
         self._lock_or_retry(
             order,
             self.env._("Sale order %(order)s is being invoiced by another job.", order=order.name),
         )
-        blocker = self._blocker(order)
-        if blocker:
-            raise UserError(blocker)
+        self._raise_blocker(order)
         invoice = self._create_invoice(order)
         if not invoice:
             covering = self._covering_invoices(log)
@@ -83,21 +68,6 @@ class AiInvoiceAgentDraft(models.AbstractModel):
                 )
             )
         return self._finalize(log, invoice)
-
-    @api.model
-    def _create_invoice(self, orders, grouped=True):
-        """Draft the invoice with sale's own ``_create_invoices``.
-
-        Delivered quantities, pricelist prices, discounts, fiscal position taxes,
-        payment terms and shipping lines all come from Odoo. ``grouped=False``
-        lets Odoo put orders sharing its grouping keys on one invoice.
-        """
-        journal = orders.company_id._ai_get_invoice_journal()
-        # context, not an argument: _create_invoices calls _prepare_invoice itself
-        invoices = orders.with_context(
-            raise_if_nothing_to_invoice=False, ai_invoice_journal_id=journal.id
-        )._create_invoices(grouped=grouped)
-        return invoices[:1]
 
     @api.model
     def _covering_invoices(self, log):
@@ -126,324 +96,3 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             ),
             source_data={"covered_by": covering.ids, "trigger": log.trigger},
         )
-
-    @api.model
-    def _finalize(self, log, invoice):
-        """Check, narrate, route and log one freshly drafted invoice."""
-        blocker = self._blocker_draft(invoice)
-        if blocker:
-            raise UserError(blocker)
-        source_key = f"picking:{log.picking_id.id}" if log.picking_id else None
-        findings = self.env["account.move.ai.checks"]._run(invoice, source_key)
-        narrative = self._narrate(log, invoice)
-        vals = {
-            "ai_drafted": True,
-            "ai_check_findings": checks.findings_to_json(findings),
-            "ai_checked_fingerprint": invoice._ai_fingerprint(),
-        }
-        note = narrative.data.customer_note
-        if note:
-            vals["narration"] = Markup("<p>%s</p>%s") % (note, invoice.narration or "")
-        # one write; no line changes, so no balance check is needed
-        invoice.with_context(check_move_validity=False)._ai_write(vals)
-        routing = self._route(invoice, narrative.flags, findings)
-        decision, review = self._settle(invoice, routing)
-        result = self._done(
-            log,
-            {
-                "move_id": invoice.id,
-                "partner_id": invoice.partner_id.id,
-                "currency_id": invoice.currency_id.id,
-                "amount_total": invoice.amount_total,
-                "state": "needs_review" if review else "done",
-                "decision": decision,
-                "review_required": review,
-                "review_reason": "\n".join(routing["reasons"]) or False,
-                "rationale": narrative.data.rationale,
-                "flags": [flag.model_dump() for flag in narrative.flags],
-                "findings": invoice.ai_check_findings,
-                "source_data": self._snapshot(log, invoice, routing),
-                **narrative.log_vals(),
-            },
-        )
-        self._post_chatter(log, invoice)  # a posted invoice went to the delivery agent in _post
-        return result
-
-    # ------------------------------------------------------------------
-    # Blockers: plain reasons not to invoice an order (each returns text or None)
-    # ------------------------------------------------------------------
-    @api.model
-    def _blocker(self, order):
-        for blocker in (
-            self._blocker_state,
-            self._blocker_partner,
-            self._blocker_currency_rate,
-        ):
-            reason = blocker(order)
-            if reason:
-                return reason
-        return None
-
-    @api.model
-    def _blocker_state(self, order):
-        if order.state == "cancel":
-            return self.env._(
-                "Sale order %(order)s is cancelled, so it is not invoiced.", order=order.name
-            )
-        if order.state != "sale":
-            return self.env._(
-                "Sale order %(order)s is not confirmed; confirm it before invoicing.",
-                order=order.name,
-            )
-        auto_lock = self.env["res.groups"]._is_feature_enabled("sale.group_auto_done_setting")
-        if order.locked and not auto_lock:
-            return self.env._(
-                "Sale order %(order)s is locked. Unlock it if it should be invoiced, then "
-                "press Retry on the AI log.",
-                order=order.name,
-            )
-        return None
-
-    @api.model
-    def _blocker_partner(self, order):
-        partner = order.partner_invoice_id
-        if not partner.country_id:
-            return self.env._(
-                "Customer %(partner)s has no country, so taxes and fiscal position cannot be "
-                "checked. Set the country on the customer, then press Retry on the AI log.",
-                partner=partner.display_name,
-            )
-        return None
-
-    @api.model
-    def _blocker_currency_rate(self, order):
-        currency, company = order.currency_id, order.company_id
-        if currency == company.currency_id:
-            return None
-        date = fields.Date.context_today(self)
-        has_rate = self.env["res.currency.rate"].search_count(
-            [
-                ("currency_id", "=", currency.id),
-                ("name", "<=", date),
-                "|",
-                ("company_id", "=", False),
-                ("company_id", "in", company.parent_ids.ids),
-            ],
-            limit=1,
-        )
-        if not has_rate:
-            return self.env._(
-                "Currency %(currency)s has no exchange rate on or before %(date)s. Add one in "
-                "Invoicing > Configuration > Currencies, then press Retry on the AI log.",
-                currency=currency.name,
-                date=date,
-            )
-        return None
-
-    @api.model
-    def _blocker_income_accounts(self, order):
-        """Before drafting (the project agent): the products left to invoice."""
-        lines = order.order_line.filtered(
-            lambda line: not line.display_type and line.qty_to_invoice and line.product_id
-        )
-        return self._blocker_products_income(lines.product_id, order.fiscal_position_id)
-
-    @api.model
-    def _blocker_draft(self, invoice):
-        """On the fresh draft, inside the job's savepoint: a reason rolls the draft back.
-
-        Odoo's engine would book a product without an income account on the journal's
-        default account; we refuse it. Checked after the engine, the product accounts
-        are already read (no query of ours), where a check before it read them twice.
-        """
-        lines = invoice._ai_product_lines()
-        return self._blocker_products_income(lines.product_id, invoice.fiscal_position_id)
-
-    @api.model
-    def _blocker_products_income(self, products, fpos):
-        missing = products.filtered(
-            lambda product: (
-                not product.product_tmpl_id.get_product_accounts(fiscal_pos=fpos)["income"]
-            )
-        )
-        if missing:
-            return self.env._(
-                "No income account for %(products)s. Set one on the product or its category "
-                "(Accounting tab), then press Retry on the AI log.",
-                products=", ".join(missing.mapped("display_name")),
-            )
-        return None
-
-    # ------------------------------------------------------------------
-    # Narrative (LLM or template, through the guarded path; never numbers)
-    # ------------------------------------------------------------------
-    @api.model
-    def _narrate(self, log, invoice):
-        """The note printed on the invoice (customer's language) and the rationale (ours)."""
-        lines = invoice._ai_product_lines()
-        lang = self._customer_lang(invoice.partner_id, invoice.company_id)
-        customer = self.with_context(lang=lang)
-        facts = {
-            "order_name": log.sale_order_id.name,
-            "partner_name": invoice.partner_id.commercial_partner_id.name,
-            "amount_total": customer._money(invoice.amount_total, invoice.currency_id),
-            "currency": invoice.currency_id.name,
-            "picking_names": log.picking_id.mapped("name"),
-            "line_count": len(lines),
-            "trigger": log.trigger,
-            "invoice_date_due": customer._wording(lang).date(invoice.invoice_date_due),
-            "payment_term": invoice.invoice_payment_term_id.with_context(lang=lang).name or "",
-            "products": lines.product_id.with_context(lang=lang).mapped("display_name"),
-            "language": lang,
-            "internal_language": self.env.lang or "en_US",
-        }
-        order = log.sale_order_id
-        untrusted = {  # customer-written: quoted data, never instructions
-            "partner_name": invoice.partner_id.name or "",
-            "client_order_ref": order.client_order_ref or "",
-            "order_note": html2plaintext(order.note or ""),
-        }
-        wording, internal = self._wording(lang), self._wording()
-        return self._guarded_text(
-            invoice.company_id,
-            INVOICE_NARRATIVE,
-            facts,
-            untrusted,
-            self._allowed_invoice_output(invoice),
-            lambda minimized, flags: fallback_invoice_narrative(
-                minimized, flags, customer=wording, internal=internal
-            ),
-        )
-
-    # ------------------------------------------------------------------
-    # Routing: review, post or leave draft
-    # ------------------------------------------------------------------
-    @api.model
-    def _route(self, invoice, flags, findings):
-        """Decide whether a human must look at this draft, and why."""
-        company = invoice.company_id
-        findings = list(findings) + [
-            Finding(code=flag.code, severity=flag.severity, message=flag.message, check="ai_flag")
-            for flag in flags
-        ]
-        amount_company = abs(invoice.amount_total_signed)
-        decision = decide_review(
-            amount_company=amount_company,
-            threshold=company.ai_review_threshold,
-            is_new_customer=company.ai_review_new_customers and self._is_new_customer(invoice),
-            review_new_customers=company.ai_review_new_customers,
-            findings=findings,
-            amount_display=self._money(amount_company, company.currency_id),
-            threshold_display=self._money(company.ai_review_threshold, company.currency_id),
-            w=self._wording(),
-        )
-        return {
-            "review_required": decision.review_required,
-            "reasons": list(decision.reasons),
-            "codes": list(decision.codes),
-            "threshold": company.ai_review_threshold,
-            "amount_company": amount_company,
-            "auto_post": company.ai_auto_post,
-        }
-
-    @api.model
-    def _is_new_customer(self, invoice):
-        return not self.env["account.move"].search_count(
-            [
-                ("id", "!=", invoice.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("commercial_partner_id", "=", invoice.commercial_partner_id.id),
-                ("company_id", "=", invoice.company_id.id),
-            ],
-            limit=1,
-        )
-
-    @api.model
-    def _settle(self, invoice, routing):
-        """Post, hold or leave the draft; return (decision, whether it waits for review).
-
-        A failed automatic posting holds the draft too: ``routing`` then names that reason.
-        """
-        review = routing["review_required"]
-        decision = self._post_or_hold(invoice, routing)
-        if decision == "held_for_review" and not review:  # automatic posting failed
-            review = True
-            routing["reasons"] = [invoice.sudo().ai_review_reason]
-        return decision, review
-
-    @api.model
-    def _post_or_hold(self, invoice, routing):
-        """Hold for review, post when the company allows it, or leave draft: the decision."""
-        if routing["review_required"]:
-            invoice._ai_hold_for_review("\n".join(routing["reasons"]), routing["codes"])
-            return "held_for_review"
-        if not routing.get("auto_post"):
-            return "drafted"
-        try:
-            with self.env.cr.savepoint():
-                invoice.action_post()
-        except (UserError, ValidationError) as exc:
-            invoice._ai_hold_for_review(
-                self.env._(
-                    "Automatic posting failed: %(error)s", error=exc.args[0] if exc.args else exc
-                ),
-                ["posting_failed"],
-            )
-            return "held_for_review"
-        return "posted"
-
-    # ------------------------------------------------------------------
-    # Snapshot and chatter
-    # ------------------------------------------------------------------
-    @api.model
-    def _snapshot(self, log, invoice, routing):
-        order = log.sale_order_id
-        orders = invoice.invoice_line_ids.sale_line_ids.order_id
-        deliveries = log.picking_id or orders.picking_ids.filtered(
-            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
-        )
-        return {
-            "trigger": log.trigger,
-            "orders": orders.mapped("name"),
-            "deliveries": deliveries.mapped("name"),
-            "sale_order": {
-                "id": order.id,
-                "name": order.name,
-                "client_order_ref": order.client_order_ref or None,
-                "pricelist": order.pricelist_id.display_name or None,
-                "payment_term": order.payment_term_id.display_name or None,
-                "fiscal_position": order.fiscal_position_id.display_name or None,
-            },
-            "picking": {"id": log.picking_id.id, "name": log.picking_id.name}
-            if log.picking_id
-            else None,
-            "invoice": self._snapshot_invoice(invoice),
-            "routing": routing,
-        }
-
-    @api.model
-    def _post_chatter(self, log, invoice):
-        """One note on the order; on the invoice only when it waits for a reviewer.
-
-        On the invoice, Odoo's engine already notes the order it comes from (authored by
-        the agent) and the log is one click away (AI Logs).
-        """
-        self._chatter(
-            log.sale_order_id,
-            self.env._(
-                "Invoice %(invoice)s drafted by the AI agent (%(log)s), triggered by %(user)s.",
-                invoice=invoice._get_html_link(),
-                log=log._get_html_link(),
-                user=log.user_id.name or "",
-            ),
-        )
-        if log.review_reason:
-            self._chatter(
-                invoice,
-                self.env._(
-                    "Drafted by the AI agent (%(log)s) and held for review: %(reason)s",
-                    log=log._get_html_link(),
-                    reason=log.review_reason,
-                ),
-            )

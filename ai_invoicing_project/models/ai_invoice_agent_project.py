@@ -7,7 +7,6 @@ from odoo.fields import Command
 from odoo.tools import formatLang, html2plaintext
 from odoo.tools.misc import format_date
 
-from odoo.addons.ai_invoicing.services import checks
 from odoo.addons.ai_invoicing.services.guardrails import AllowedOutput
 from odoo.addons.ai_invoicing.services.prompts import PromptSpec
 from odoo.addons.ai_invoicing.services.templates import Wording
@@ -46,12 +45,13 @@ class AiInvoiceAgentProject(models.AbstractModel):
     through ``sale.advance.payment.inv`` with its timesheet dates
     (``sale_timesheet``'s date-bounded invoicing). Every amount is Odoo's; the
     agent writes each line's client-facing description (guarded LLM text or a
-    template grouped by task), checks, routes to the project manager when the
+    template grouped by task) as its narrative step of the drafting steps
+    (``ai.invoice.agent.drafting``), routes to the project manager when the
     project asks for it, and logs what was aggregated.
     """
 
     _name = "ai.invoice.agent.project"
-    _inherit = "ai.invoice.agent"
+    _inherit = "ai.invoice.agent.drafting"
     _description = "AI Invoicing Agent: Project Invoicing"
     _agent = "project_invoice"
 
@@ -83,55 +83,22 @@ class AiInvoiceAgentProject(models.AbstractModel):
         )
 
     @api.model
-    def _dedup_fields(self):
-        return ("trigger", "milestone_id", "project_id")
-
-    @api.model
     def _dedup_key(self, vals):
         """A milestone is drafted once; a project once per period."""
         if vals.get("milestone_id"):
-            return ("milestone", vals["milestone_id"])
-        return (
-            "period",
-            vals.get("project_id") or False,
-            str(vals.get("ai_period_start") or ""),
-            str(vals.get("ai_period_end") or ""),
+            return f"milestone:{vals['milestone_id']}"
+        return "period:{}:{}:{}".format(
+            vals.get("project_id") or "", vals.get("ai_period_start"), vals.get("ai_period_end")
         )
 
     @api.model
-    def _existing_keys(self, vals_list):
-        milestones = [v["milestone_id"] for v in vals_list if v.get("milestone_id")]
-        projects = [v["project_id"] for v in vals_list if v.get("project_id")]
-        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
-        logs = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("agent", "=", self._agent),
-                    ("state", "!=", "failed"),
-                    # nothing was done (no longer reached, nothing billable): may run again
-                    ("decision", "!=", "skipped"),
-                    "|",
-                    ("milestone_id", "in", milestones),
-                    "&",
-                    ("trigger", "=", "period"),
-                    ("project_id", "in", projects),
-                ],
-                ["milestone_id", "project_id", "ai_period_start", "ai_period_end"],
-            )
-        )
-        return {
-            self._dedup_key(
-                {
-                    "milestone_id": log.milestone_id.id,
-                    "project_id": log.project_id.id,
-                    "ai_period_start": log.ai_period_start,
-                    "ai_period_end": log.ai_period_end,
-                }
-            )
-            for log in logs
-        }
+    def _dedup_domain(self):
+        # nothing was done (no longer reached, nothing billable): may run again
+        return super()._dedup_domain() + [("decision", "!=", "skipped")]
+
+    @api.model
+    def _document(self, log):
+        return log.sale_order_id or log.project_id
 
     @api.model
     def _job_description(self, log):
@@ -149,11 +116,6 @@ class AiInvoiceAgentProject(models.AbstractModel):
             start=log.ai_period_start,
             end=log.ai_period_end,
         )
-
-    @api.model
-    def _failure_document(self, log):
-        # the order is where a salesperson fixes what blocks invoicing
-        return log.sale_order_id or log.project_id
 
     # ------------------------------------------------------------------
     # Run
@@ -283,33 +245,17 @@ class AiInvoiceAgentProject(models.AbstractModel):
         result = self._finalize(log, invoices[0], scope)
         # Odoo splits by customer, currency, fiscal position: one log per invoice
         for invoice in invoices[1:]:
-            extra = self.env["ai.invoice.log"]._system_create(
-                [self._prepare_extra_log_vals(log, invoice)]
+            extra = self._create_child_log(
+                log,
+                {
+                    "project_id": log.project_id.id,
+                    "ai_period_start": log.ai_period_start,
+                    "ai_period_end": log.ai_period_end,
+                    "sale_order_id": invoice.invoice_line_ids.sale_line_ids.order_id[:1].id,
+                },
             )
             self._finalize(extra, invoice, scope)
         return result
-
-    @api.model
-    def _prepare_extra_log_vals(self, log, invoice):
-        return {
-            "agent": self._agent,
-            "trigger": log.trigger,
-            "state": "queued",
-            "company_id": log.company_id.id,
-            "user_id": log.user_id.id,
-            "project_id": log.project_id.id,
-            "ai_period_start": log.ai_period_start,
-            "ai_period_end": log.ai_period_end,
-            "sale_order_id": invoice.invoice_line_ids.sale_line_ids.order_id[:1].id,
-        }
-
-    @api.model
-    def _raise_blocker(self, order):
-        """The drafting agent's plain reasons not to invoice an order."""
-        draft = self.env["ai.invoice.agent.draft"]
-        blocker = draft._blocker(order) or draft._blocker_income_accounts(order)
-        if blocker:
-            raise UserError(blocker)
 
     @api.model
     def _draft_with_engine(self, log, orders, sale_lines, period=None):
@@ -338,55 +284,37 @@ class AiInvoiceAgentProject(models.AbstractModel):
         return wizard._create_invoices(orders.with_context(**ctx))
 
     # ------------------------------------------------------------------
-    # Finalize: describe, check, route, log
+    # The drafting steps: the line descriptions are the narrative; the project
+    # manager's review joins the routing
     # ------------------------------------------------------------------
     @api.model
-    def _finalize(self, log, invoice, scope):
+    def _narrate(self, run):
+        log, invoice, scope = run.log, run.invoice, run.scope
         # the log names its invoice first: the project check reads the period through it
         log._system_write({"move_id": invoice.id})
         facts, evidence = self._collect(invoice, scope)
         outcome = self._describe(log, invoice, scope, facts)
         llm_lines = self._write_descriptions(invoice, facts, outcome)
-        findings = self.env["account.move.ai.checks"]._run(invoice)
-        invoice._ai_write(
-            {
-                "ai_drafted": True,
-                "ai_check_findings": checks.findings_to_json(findings),
-                "ai_checked_fingerprint": invoice._ai_fingerprint(),
-            }
-        )
-        draft = self.env["ai.invoice.agent.draft"]
-        routing = draft._route(invoice, outcome.flags, findings)
-        pm_reason = self._project_manager_reason(scope["project"], invoice.company_id)
+        run.extra.update(facts=facts, evidence=evidence, llm_lines=llm_lines)
+        return outcome
+
+    @api.model
+    def _route(self, run):
+        routing = super()._route(run)
+        pm_reason = self._project_manager_reason(run.scope["project"], run.invoice.company_id)
         if pm_reason:
             routing["review_required"] = True
             routing["reasons"].append(pm_reason)
             routing["codes"].append(REASON_PROJECT_MANAGER)
-        decision, review = draft._settle(invoice, routing)
-        result = self._done(
-            log,
-            {
-                "move_id": invoice.id,
-                "sale_order_id": log.sale_order_id.id
-                or invoice.invoice_line_ids.sale_line_ids.order_id[:1].id,
-                "partner_id": invoice.partner_id.id,
-                "currency_id": invoice.currency_id.id,
-                "amount_total": invoice.amount_total,
-                "state": "needs_review" if review else "done",
-                "decision": decision,
-                "review_required": review,
-                "review_reason": "\n".join(routing["reasons"]) or False,
-                "rationale": self._rationale(invoice, scope, facts, evidence, outcome, llm_lines),
-                "flags": [flag.model_dump() for flag in outcome.flags],
-                "findings": invoice.ai_check_findings,
-                "source_data": self._snapshot(
-                    log, invoice, scope, facts, evidence, routing, llm_lines
-                ),
-                **outcome.log_vals(),
-            },
+        return routing
+
+    @api.model
+    def _prepare_done_vals(self, run):
+        vals = super()._prepare_done_vals(run)
+        vals["sale_order_id"] = (
+            run.log.sale_order_id.id or run.invoice.invoice_line_ids.sale_line_ids.order_id[:1].id
         )
-        self._post_chatter(log, invoice, scope)
-        return result
+        return vals
 
     @api.model
     def _project_manager_reason(self, project, company):
@@ -677,7 +605,9 @@ class AiInvoiceAgentProject(models.AbstractModel):
     # Rationale, snapshot, chatter
     # ------------------------------------------------------------------
     @api.model
-    def _rationale(self, invoice, scope, facts, evidence, outcome, llm_lines):
+    def _rationale(self, run):
+        invoice, scope, outcome = run.invoice, run.scope, run.narrative
+        facts, evidence, llm_lines = (run.extra[k] for k in ("facts", "evidence", "llm_lines"))
         project = scope["project"]
         hours = sum(summary.hours for line in facts for summary in line.tasks)
         if scope["period"]:
@@ -725,7 +655,9 @@ class AiInvoiceAgentProject(models.AbstractModel):
         )
 
     @api.model
-    def _snapshot(self, log, invoice, scope, facts, evidence, routing, llm_lines):
+    def _snapshot(self, run):
+        log, invoice, scope = run.log, run.invoice, run.scope
+        facts, evidence = run.extra["facts"], run.extra["evidence"]
         project = scope["project"]
         milestone_tasks = evidence["milestones"].task_ids
         # sudo: account.analytic.line - the timesheets of the milestone's tasks, for the log
@@ -771,13 +703,14 @@ class AiInvoiceAgentProject(models.AbstractModel):
                 }
                 for fact in facts
             ],
-            "descriptions": "template" if not llm_lines else "llm",
+            "descriptions": "template" if not run.extra["llm_lines"] else "llm",
             "invoice": self._snapshot_invoice(invoice),
-            "routing": routing,
+            "routing": run.routing,
         }
 
     @api.model
-    def _post_chatter(self, log, invoice, scope):
+    def _post_chatter(self, run):
+        log, invoice, scope = run.log, run.invoice, run.scope
         if scope["period"]:
             origin = self.env._(
                 "the period %(start)s to %(end)s of %(project)s",

@@ -13,7 +13,7 @@ class AiInvoiceAgentProject(models.AbstractModel):
         order = log.milestone_id.sale_line_id.order_id or log.sale_order_id
         if order:
             lines = log.milestone_id.sale_line_id or None
-            reason = self.env["ai.invoice.agent.draft"]._ai_rollout_skip_reason_lines(order, lines)
+            reason = self._ai_rollout_skip_reason_lines(order, lines)
             if reason:
                 return self._skip(log, reason)
         return super()._run(log)
