@@ -3,7 +3,7 @@
     "name": "AI Invoicing: Projects and Milestones",
     "summary": "Draft project invoices at milestones and period ends, described for the client "
     "and routed to the project manager",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ai-invoicing/ai_invoicing",
     "author": "ai_invoicing founders",

@@ -330,26 +330,14 @@ class AccountMove(models.Model):
             [move._prepare_ai_review_log_vals(state, reason, state, now) for move in self]
         )
         # the drafting log shows the outcome of its review (and how long it took)
-        draft_logs = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            .search(
-                [
-                    ("move_id", "in", self.ids),
-                    ("agent", "=", "invoice_draft"),
-                    ("state", "=", "needs_review"),
-                ]
-            )
-        )
-        for log in draft_logs:
-            log._system_write(
-                {
-                    "state": state,
-                    "reviewer_id": self.env.user.id,
-                    "review_date": now,
-                    "review_hours": (now - log.create_date).total_seconds() / 3600.0,
-                }
-            )
+        # sudo: ai.invoice.log - the audit log is written by the system, not the reviewer
+        self.env["ai.invoice.log"].sudo().search(
+            [
+                ("move_id", "in", self.ids),
+                ("agent", "in", list(self.env["ai.invoice.agent"]._invoice_agents())),
+                ("state", "=", "needs_review"),
+            ]
+        )._close_review({"state": state}, self.env.user, now)
         feedback = Markup("%s<br/>%s") % (summary, reason or "") if reason else summary
         self.activity_feedback(["ai_invoicing.mail_activity_type_ai_review"], feedback=feedback)
         for move in self:

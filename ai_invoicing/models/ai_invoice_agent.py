@@ -35,24 +35,15 @@ class AiInvoiceAgent(models.AbstractModel):
     _name = "ai.invoice.agent"
     _description = "AI Invoicing Agent"
     _agent = None  # the agent code written on its logs
+    _logs_invoices = False  # each of its logs stands for one drafted invoice (KPIs)
 
     # ------------------------------------------------------------------
     # Enqueue
     # ------------------------------------------------------------------
     @api.model
     def _enqueue(self, records, trigger):
-        """Queue one job per record, unless the same document is already queued or done."""
-        vals_list = [self._prepare_log_vals(record, trigger) for record in records]
-        if not vals_list:
-            return self.env["ai.invoice.log"]
-        seen = self._existing_keys(vals_list)
-        new_vals = []
-        for vals in vals_list:
-            key = self._dedup_key(vals)
-            if key not in seen:
-                seen.add(key)
-                new_vals.append(dict(vals, agent=self._agent, user_id=self.env.uid))
-        logs = self.env["ai.invoice.log"]._system_create(new_vals)
+        """Queue one job per new request for ``records`` (none for work already asked)."""
+        logs = self._create_logs([self._prepare_log_vals(record, trigger) for record in records])
         self._delay(logs)
         return logs
 
@@ -62,33 +53,88 @@ class AiInvoiceAgent(models.AbstractModel):
         raise NotImplementedError
 
     @api.model
-    def _dedup_key(self, vals):
-        """What makes two requests the same work (default: the same document)."""
-        return tuple(vals.get(fname) or False for fname in self._dedup_fields())
+    def _create_logs(self, vals_list):
+        """The queued logs of ``vals_list``, each with the agent's dedup key stored;
+        a request whose key is already queued or done is dropped (the only place
+        that creates an agent's logs: every agent's dedup holds the same way)."""
+        keyed = [dict(vals, dedup_key=self._dedup_key(vals)) for vals in vals_list]
+        seen = self._existing_keys({vals["dedup_key"] for vals in keyed} - {False})
+        new_vals = []
+        for vals in keyed:
+            key = vals["dedup_key"]
+            if key and key in seen:
+                continue
+            seen.add(key)
+            new_vals.append(dict(vals, agent=self._agent, user_id=self.env.uid))
+        return self.env["ai.invoice.log"]._system_create(new_vals)
 
     @api.model
-    def _dedup_fields(self):
-        return ("trigger", "sale_order_id", "picking_id", "move_id")
-
-    @api.model
-    def _existing_keys(self, vals_list):
-        """Keys of the requests already queued or done (failed ones may be queued again)."""
-        fnames = [f for f in self._dedup_fields() if f != "trigger"]
-        domain = [("agent", "=", self._agent), ("state", "!=", "failed")]
-        domain += ["|"] * (len(fnames) - 1) + [
-            (fname, "in", [v[fname] for v in vals_list if v.get(fname)]) for fname in fnames
-        ]
-        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
-        logs = self.env["ai.invoice.log"].sudo().search_fetch(domain, self._dedup_fields())
-        return {
-            self._dedup_key(
+    def _create_child_log(self, parent, vals, agent=None):
+        """The log of one more document a job handles (an invoice of a chunk, a period's
+        second invoice): the parent's trigger, company, batch and user; no dedup key
+        (the parent's holds)."""
+        return self.env["ai.invoice.log"]._system_create(
+            [
                 {
-                    fname: log[fname].id if fname != "trigger" else log[fname]
-                    for fname in self._dedup_fields()
+                    "agent": agent or self._agent,
+                    "trigger": parent.trigger,
+                    "company_id": parent.company_id.id,
+                    "batch_id": parent.batch_id.id,
+                    "user_id": parent.user_id.id,
+                    "state": "queued",
+                    **vals,
                 }
+            ]
+        )
+
+    @api.model
+    def _dedup_key(self, vals):
+        """What makes two requests the same work, as text stored on the log
+        (``dedup_key``); False: every request is new. Default: the same document."""
+        document = [
+            str(vals.get(fname) or "")
+            for fname in ("sale_order_id", "picking_id", "move_id", "statement_line_id")
+        ]
+        return any(document) and ":".join([vals["trigger"], *document])
+
+    @api.model
+    def _dedup_domain(self):
+        """Which earlier logs hold their key: all but the failed (may be queued again)."""
+        return [("state", "!=", "failed")]
+
+    @api.model
+    def _existing_keys(self, keys):
+        if not keys:
+            return set()
+        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
+        logs = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            .search_fetch(
+                [("agent", "=", self._agent), ("dedup_key", "in", list(keys))]
+                + self._dedup_domain(),
+                ["dedup_key"],
             )
-            for log in logs
-        }
+        )
+        return set(logs.mapped("dedup_key"))
+
+    @api.model
+    def _store_dedup_keys(self):
+        """Upgrade: the dedup key of the logs made before it was stored (each agent's)."""
+        # sudo: ai.invoice.log - a migration step, every company's logs
+        Log = self.env["ai.invoice.log"].sudo()
+        keys = {}
+        for code, agent in self._agent_models().items():
+            for log in Log.search([("agent", "=", code), ("dedup_key", "=", False)]):
+                keys[log.id] = agent._dedup_key(log._dedup_vals())
+        keys = {log_id: key for log_id, key in keys.items() if key}
+        if keys:
+            self.env.cr.execute(
+                "UPDATE ai_invoice_log l SET dedup_key = v.key FROM (SELECT "
+                "unnest(%s::int[]) AS id, unnest(%s::varchar[]) AS key) v WHERE l.id = v.id",
+                [list(keys), list(keys.values())],
+            )
+            Log.invalidate_model(["dedup_key"])
 
     @api.model
     def _delay(self, logs):
@@ -109,8 +155,18 @@ class AiInvoiceAgent(models.AbstractModel):
     @api.model
     def _agent_models(self):
         """{agent code: agent model} of every agent installed (models inheriting this one)."""
-        children = self.env.registry["ai.invoice.agent"]._inherit_children
-        return {self.env[name]._agent: self.env[name] for name in children if self.env[name]._agent}
+        names, todo = set(), [self._name]
+        while todo:  # children, and theirs (the drafting agents inherit a shared model)
+            children = self.env.registry[todo.pop()]._inherit_children - names
+            names |= children
+            todo.extend(children)
+        return {self.env[name]._agent: self.env[name] for name in names if self.env[name]._agent}
+
+    @api.model
+    def _invoice_agents(self):
+        """Codes of the agents whose every log stands for one drafted invoice (the
+        review, rejection and amount KPIs count those)."""
+        return {code for code, agent in self._agent_models().items() if agent._logs_invoices}
 
     @api.model
     def _agent_user(self):
@@ -266,9 +322,14 @@ class AiInvoiceAgent(models.AbstractModel):
             )
 
     @api.model
+    def _document(self, log):
+        """The document ``log`` acts on (default: the delivery, else the order)."""
+        return log.picking_id or log.sale_order_id
+
+    @api.model
     def _failure_document(self, log):
         """Where a failure is shown to a person (chatter note and activity)."""
-        return log._document()
+        return self._document(log)
 
     @api.model
     def _chatter(self, record, body):

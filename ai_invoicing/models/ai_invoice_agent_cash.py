@@ -120,28 +120,18 @@ class AiInvoiceAgentCash(models.AbstractModel):
         }
 
     @api.model
-    def _dedup_fields(self):
-        return ("statement_line_id",)
+    def _dedup_key(self, vals):
+        return f"line:{vals['statement_line_id']}"
 
     @api.model
-    def _existing_keys(self, vals_list):
+    def _dedup_domain(self):
         """Only a queued run blocks another: a transaction may be matched again later (new
         invoices posted, a match undone)."""
-        ids = [vals["statement_line_id"] for vals in vals_list if vals.get("statement_line_id")]
-        # sudo: ai.invoice.log - dedup must see every log, whoever triggers the agent
-        logs = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("agent", "=", self._agent),
-                    ("state", "=", "queued"),
-                    ("statement_line_id", "in", ids),
-                ],
-                ["statement_line_id"],
-            )
-        )
-        return {(log.statement_line_id.id,) for log in logs}
+        return [("state", "=", "queued")]
+
+    @api.model
+    def _document(self, log):
+        return log.statement_line_id
 
     @api.model
     def _failure_document(self, log):
@@ -923,13 +913,10 @@ class AiInvoiceAgentCash(models.AbstractModel):
         )._system_unlink()
         log = suggestion.log_id
         if log:
-            log._system_write(
+            log._close_review(
                 {
                     "state": "approved",
                     "decision": "accepted",
-                    "reviewer_id": self.env.uid,
-                    "review_date": now,
-                    "review_hours": (now - log.create_date).total_seconds() / 3600.0,
                     "rationale": self.env._(
                         "Applied by %(user)s on %(date)s to %(items)s (confidence %(score)s%%): "
                         "%(why)s",
@@ -949,7 +936,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
                             "on": str(now),
                         },
                     ),
-                }
+                },
+                when=now,
             )
             self._chatter_applied(line, suggestion.explanation, log, self.env.user)
         self.env["ai.cash.reconciliation"]._learn_bank_account(
@@ -1040,19 +1028,15 @@ class AiInvoiceAgentCash(models.AbstractModel):
         log_vals = {
             "state": "approved",
             "decision": "accepted",
-            "reviewer_id": user.id,
-            "review_date": now,
             "review_required": False,
             "partner_id": items.partner_id.commercial_partner_id[:1].id,
             "rationale": explanation,
         }
         if log:
-            log._system_write(
-                dict(
-                    log_vals,
-                    review_hours=(now - log.create_date).total_seconds() / 3600.0,
-                    source_data=dict(log.source_data or {}, manual_match=plan),
-                )
+            log._close_review(
+                dict(log_vals, source_data=dict(log.source_data or {}, manual_match=plan)),
+                user,
+                now,
             )
         else:
             log = self.env["ai.invoice.log"]._system_create(
@@ -1067,6 +1051,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
                         currency_id=line.currency_id.id,
                         amount_total=line.amount,
                         source_data={"manual_match": plan},
+                        reviewer_id=user.id,
+                        review_date=now,
                     )
                 ]
             )
@@ -1163,13 +1149,10 @@ class AiInvoiceAgentCash(models.AbstractModel):
         for log in suggestions.log_id:
             if log.statement_line_id.id in remaining:
                 continue
-            log._system_write(
+            log._close_review(
                 {
                     "state": "rejected",
                     "decision": "rejected",
-                    "reviewer_id": self.env.uid,
-                    "review_date": now,
-                    "review_hours": (now - log.create_date).total_seconds() / 3600.0,
                     "rationale": self.env._(
                         "Rejected by %(user)s on %(date)s: %(reason)s",
                         user=self.env.user.name,

@@ -235,7 +235,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         )
 
     @api.model
-    def _failure_document(self, log):
+    def _document(self, log):
         return log.move_id
 
     # ------------------------------------------------------------------

@@ -48,31 +48,15 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         }
 
     @api.model
-    def _dedup_fields(self):
-        return ("partner_id", "dunning_level_id", "dunning_date")
-
-    @api.model
     def _dedup_key(self, vals):
-        return (vals.get("partner_id"), vals.get("dunning_level_id"), vals.get("dunning_date"))
+        """One reminder per customer, level and day (queued, sent or held)."""
+        return "partner:{}:level:{}:{}".format(
+            vals["partner_id"], vals.get("dunning_level_id") or "", vals["dunning_date"]
+        )
 
     @api.model
-    def _existing_keys(self, vals_list):
-        """Reminders already queued, sent or held: same customer, level and day."""
-        # sudo: ai.invoice.log - dedup must see every log, whoever runs the follow-ups
-        logs = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("agent", "=", self._agent),
-                    ("state", "!=", "failed"),
-                    ("partner_id", "in", [vals["partner_id"] for vals in vals_list]),
-                    ("dunning_date", "in", list({vals["dunning_date"] for vals in vals_list})),
-                ],
-                ["partner_id", "dunning_level_id", "dunning_date"],
-            )
-        )
-        return {(log.partner_id.id, log.dunning_level_id.id, log.dunning_date) for log in logs}
+    def _document(self, log):
+        return log.partner_id
 
     @api.model
     def _plan_snapshot(self, plan):
@@ -573,7 +557,6 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     )
                 ) from exc
             changed = company_agent._changed_invoices(log)
-            review = {"reviewer_id": reviewer.id, "review_date": now}
             if changed:
                 partner._ai_followup_write(
                     {
@@ -586,8 +569,10 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     "received). The next follow-up run prepares an up-to-date reminder.",
                     invoices=", ".join(changed),
                 )
-                log._system_write(
-                    dict(review, state="rejected", decision="skipped", rationale=feedback)
+                log._close_review(
+                    {"state": "rejected", "decision": "skipped", "rationale": feedback},
+                    reviewer,
+                    now,
                 )
             else:
                 level = log.dunning_level_id
@@ -596,13 +581,14 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 )
                 partner._ai_followup_write({"ai_followup_status": "reminded"})
                 feedback = self.env._("Approved by %(user)s.", user=reviewer.name)
-                log._system_write(
-                    dict(
-                        review,
-                        state="done",
-                        decision="sent",
-                        rationale=f"{company_agent._rationale(log, channel)} {feedback}",
-                    )
+                log._close_review(
+                    {
+                        "state": "done",
+                        "decision": "sent",
+                        "rationale": f"{company_agent._rationale(log, channel)} {feedback}",
+                    },
+                    reviewer,
+                    now,
                 )
             company_agent._close_approval(log, partner, feedback)
         return True
@@ -614,14 +600,8 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         reviewer = self.env.user
         feedback = self.env._("Rejected by %(user)s: not sent.", user=reviewer.name)
         for log in logs:
-            log._system_write(
-                {
-                    "state": "rejected",
-                    "decision": "rejected",
-                    "reviewer_id": reviewer.id,
-                    "review_date": fields.Datetime.now(),
-                    "rationale": feedback,
-                }
+            log._close_review(
+                {"state": "rejected", "decision": "rejected", "rationale": feedback}, reviewer
             )
             agent = self.with_user(self._agent_user()).with_company(log.company_id)
             partner = log.partner_id.with_env(agent.env)

@@ -205,6 +205,12 @@ class AiInvoiceLog(models.Model):
         ondelete="set null",
         check_company=True,
     )
+    dedup_key = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="What makes two requests to this agent the same work (written by the agent).",
+    )
 
     # One successful invoice per delivery and per order confirmation: a second
     # job that slipped past the lock cannot commit a second invoice.
@@ -258,8 +264,9 @@ class AiInvoiceLog(models.Model):
 
     @api.depends("agent", "state", "decision", "feedback", "review_required", "amount_total")
     def _compute_kpis(self):
+        invoicing = self.env["ai.invoice.agent"]._invoice_agents()
         for log in self:
-            drafting = log.agent == "invoice_draft"
+            drafting = log.agent in invoicing
             # done without a person: drafted, posted, sent, or nothing to do (a bank
             # transaction the cash agent found no match for is left to a person)
             automated = log.state == "done" and log.decision != "no_match"
@@ -324,6 +331,21 @@ class AiInvoiceLog(models.Model):
     def _system_write(self, vals):
         # sudo: ai.invoice.log - see _system_create
         return self.sudo().write(vals)
+
+    def _close_review(self, vals, reviewer=None, when=None):
+        """A person decided on these logs: ``vals`` with who, when and how long each
+        waited for them (the review KPIs)."""
+        when = when or fields.Datetime.now()
+        reviewer = reviewer or self.env.user
+        for log in self:
+            log._system_write(
+                {
+                    **vals,
+                    "reviewer_id": reviewer.id,
+                    "review_date": when,
+                    "review_hours": (when - log.create_date).total_seconds() / 3600.0,
+                }
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -395,17 +417,19 @@ class AiInvoiceLog(models.Model):
     # Helpers
     # ------------------------------------------------------------------
     def _document(self):
-        """The document this log acts on: the invoice, else the delivery, else the order."""
+        """The document this log acts on (its agent says which; a review: the invoice)."""
         self.ensure_one()
-        if self.agent == "cash_application":
-            return self.statement_line_id
-        if self.agent in ("delivery", "review"):
-            return self.move_id
-        if self.agent == "billing":
-            return self.batch_id
-        if self.agent == "dunning":
-            return self.partner_id
-        return self.picking_id or self.sale_order_id
+        agent = self._agent_model()
+        return agent._document(self) if agent is not None else self.move_id
+
+    def _dedup_vals(self):
+        """This log's values as its agent's ``_prepare_log_vals`` gives them (ids)."""
+        self.ensure_one()
+        return {
+            name: self[name].id if field.type == "many2one" else self[name]
+            for name, field in self._fields.items()
+            if field.store and field.type in ("many2one", "selection", "date", "char")
+        }
 
     def _agent_model(self):
         """The agent model that runs this log's agent (empty for a person's review)."""
