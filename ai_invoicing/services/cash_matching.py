@@ -16,7 +16,7 @@ one-character-deletion keys for typos), so a line only looks at the few items it
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -1070,28 +1070,6 @@ def _rank(line: StatementLine, candidates: list[_Candidate], limit: int) -> list
         )
         suggestions.append(_suggestion(line, candidate, ambiguous))
     return suggestions
-
-
-def match_lines(
-    lines: Iterable[StatementLine],
-    index: Index,
-    directory: PartnerDirectory,
-    *,
-    proposed_references: Mapping[int, Iterable[str]] | None = None,
-    limit: int = 5,
-) -> dict[int, list[Suggestion]]:
-    """`match_line` for each line; ``proposed_references`` by line id."""
-    proposed_references = proposed_references or {}
-    return {
-        line.id: match_line(
-            line,
-            index,
-            directory,
-            proposed_references=proposed_references.get(line.id, ()),
-            limit=limit,
-        )
-        for line in lines
-    }
 
 
 def auto_apply_choice(

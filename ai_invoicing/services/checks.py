@@ -14,7 +14,6 @@ from datetime import date
 from typing import Literal
 
 Severity = Literal["info", "warning", "error"]
-_RANK = {"info": 0, "warning": 1, "error": 2}
 EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )
@@ -697,14 +696,5 @@ def check_channel_readiness(
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-def worst_severity(findings: Iterable[Finding]) -> str | None:
-    ranked = sorted(findings, key=lambda f: _RANK[f.severity], reverse=True)
-    return ranked[0].severity if ranked else None
-
-
-def review_reasons(findings: Iterable[Finding]) -> list[str]:
-    return [f.message for f in findings if f.severity in ("warning", "error")]
-
-
 def findings_to_json(findings: Iterable[Finding]) -> list[dict]:
     return [asdict(f) for f in findings]

@@ -220,9 +220,7 @@ def guarded_complete(
     verdicts = output_verdicts(_strings(dumped), allowed)
     guard_flags = [verdict.flag(w) for verdict in verdicts]
     flag_verdicts: list[Verdict] = []
-    flags = merge_flags(
-        rule_flags, _safe_llm_flags(answer, allowed, flag_verdicts, w), guard_flags
-    )
+    flags = merge_flags(rule_flags, _safe_llm_flags(answer, allowed, flag_verdicts, w), guard_flags)
     if guard_flags:
         return GuardedOutcome(
             data=fallback(facts, flags),

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from .llm_schemas import InvoiceNarrative, RiskFlag
+from .llm_schemas import RiskFlag
 from .templates import ENGLISH, Wording
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -222,17 +222,6 @@ def find_amounts(text: str) -> list[str]:
         if re.search(rf"{_CURRENCY}|%|[.,]\d{{1,2}}$", token):
             found.append(token)
     return found
-
-
-def check_narrative_amounts(
-    narrative: InvoiceNarrative, allowed: set[str], w: Wording = ENGLISH
-) -> list[RiskFlag]:
-    """Flag figures in the narrative that Odoo did not compute."""
-    text = f"{narrative.customer_note}\n{narrative.rationale}"
-    foreign = foreign_amounts(normalize(text), AllowedOutput(amounts=frozenset(allowed)))
-    if not foreign:
-        return []
-    return [_flag("llm_amount_mismatch", "figures", foreign, w)]
 
 
 # ----------------------------------------------------------------------

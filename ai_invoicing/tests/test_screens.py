@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+from lxml import etree
+
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AiInvoicingCommon
 
@@ -20,10 +23,16 @@ class TestScreens(AiInvoicingCommon):
     def test_review_outcome_and_time_on_the_drafting_log(self):
         log = self._pending()
         self.assertEqual((log.state, log.kpi_review), ("needs_review", 100.0))
+        self.env.cr.execute(
+            "UPDATE ai_invoice_log SET create_date = create_date - interval '2 hours' "
+            "WHERE id = %s",
+            [log.id],
+        )
+        log.invalidate_recordset(["create_date"])
         log.move_id.with_user(self.reviewer)._ai_approve("Looks right")
         self.assertEqual(log.state, "approved")
         self.assertEqual(log.reviewer_id, self.reviewer)
-        self.assertGreaterEqual(log.review_hours, 0.0)
+        self.assertAlmostEqual(log.review_hours, 2.0, delta=0.05, msg="drafted 2 hours ago")
         self.assertEqual(log.kpi_review, 100.0, "it needed a review, whatever the outcome")
         review = self.Log.search([("move_id", "=", log.move_id.id), ("agent", "=", "review")])
         self.assertEqual(review.decision, "approved")
@@ -44,16 +53,26 @@ class TestScreens(AiInvoicingCommon):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "ai_invoicing.account_move_action_ai_review_queue"
         )
-        search = self.env["account.move"].get_views([(False, "search")], {"search_view_ref": ""})
-        self.assertTrue(search)
+        filters = self._search_filters(action)
+        context = safe_eval(action["context"])
+        self.assertTrue(context.get("search_default_ai_review_pending"), "opens on Pending")
+        queue = safe_eval(action["domain"]) + filters["ai_review_pending"]
         Move = self.env["account.move"].with_user(self.reviewer)
-        found = Move.search(
-            action["domain"]
-            and [("move_type", "in", ("out_invoice", "out_refund"))]
-            + [("ai_review_reason_codes", "ilike", "threshold")]
-        )
-        self.assertIn(invoice, found)
-        self.assertFalse(Move.search([("ai_review_reason_codes", "ilike", "new_customer")]))
+        self.assertIn(invoice, Move.search(queue))
+        self.assertIn(invoice, Move.search(queue + filters["reason_threshold"]))
+        self.assertNotIn(invoice, Move.search(queue + filters["reason_new_customer"]))
+        invoice.with_user(self.reviewer)._ai_approve("Looks right")
+        self.assertNotIn(invoice, Move.search(queue), "an approved invoice leaves the queue")
+
+    def _search_filters(self, action):
+        """{filter name: domain} of the search view the action opens with."""
+        view = self.env["account.move"].get_views([(action["search_view_id"][0], "search")])
+        arch = etree.fromstring(view["views"]["search"]["arch"])
+        return {
+            f.get("name"): safe_eval(f.get("domain"))
+            for f in arch.iter("filter")
+            if f.get("domain")
+        }
 
     def test_queue_list_has_approve_reject_buttons_for_reviewers_only(self):
         view = self.env.ref("ai_invoicing.account_move_view_list_ai_review")

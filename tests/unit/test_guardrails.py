@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from ai_invoicing.services.guardrails import (
-    check_narrative_amounts,
+    AllowedOutput,
+    check_output,
     detect_injection,
     find_amounts,
     injection_flags,
@@ -91,9 +92,11 @@ def _narrative(note):
 
 
 def test_amounts_in_narrative_must_come_from_odoo():
-    allowed = {"1,210.00", "1210.00"}
-    assert check_narrative_amounts(_narrative("Total: 1.210,00 EUR"), allowed) == []
-    flags = check_narrative_amounts(_narrative("Total due: 0.00 EUR"), allowed)
+    allowed = AllowedOutput(amounts=frozenset({"1,210.00", "1210.00"}))
+    note = _narrative("Total: 1.210,00 EUR")
+    assert check_output([note.customer_note, note.rationale], allowed) == []
+    note = _narrative("Total due: 0.00 EUR")
+    flags = check_output([note.customer_note, note.rationale], allowed)
     assert [f.code for f in flags] == ["llm_amount_mismatch"]
 
 
