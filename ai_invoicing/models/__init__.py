@@ -21,7 +21,10 @@ from . import ai_dunning_planner
 from . import ai_invoice_agent_dunning
 from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
+from . import ai_cash_suggestion_decisions
 from . import ai_invoice_agent_cash
+from . import ai_invoice_agent_cash_loading
+from . import ai_invoice_agent_cash_records
 from . import account_bank_statement_line
 from . import ai_llm_exchange
 from . import ai_invoice_log_audit

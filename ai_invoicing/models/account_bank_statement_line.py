@@ -149,5 +149,5 @@ class AccountBankStatementLine(models.Model):
         accepted = self.sudo().ai_cash_suggestion_ids.filtered(lambda s: s.state == "accepted")
         res = super().action_undo_reconciliation()
         if accepted:
-            self.env["ai.invoice.agent.cash"]._undone(accepted)
+            accepted._undone()
         return res

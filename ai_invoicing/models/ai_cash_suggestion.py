@@ -295,12 +295,12 @@ class AiCashSuggestion(models.Model):
         if len(self) == 1 and fresh:
             try:
                 with self.env.cr.savepoint():
-                    agent._accept(fresh)
+                    fresh._accept()
                 done = [fresh]
             except CashConflict as exc:
                 stale[fresh] = exc.args[0]
         elif fresh:
-            done, failed, conflicts = agent._accept_many(fresh)
+            done, failed, conflicts = fresh._accept_many()
             stale.update(conflicts)
         paid_items = self.browse([s.id for s in done]).move_line_ids
         stale = {suggestion.statement_line_id: reason for suggestion, reason in stale.items()}
@@ -326,7 +326,7 @@ class AiCashSuggestion(models.Model):
         self._check_decider()
         if any(suggestion.state != "proposed" for suggestion in self):
             raise UserError(self.env._("Only proposed suggestions can be rejected."))
-        self.env["ai.invoice.agent.cash"]._reject(self, reason=reason)
+        self._reject(reason=reason)
         return True
 
     def action_reject_ask(self):

@@ -693,7 +693,7 @@ class TestCashApplication(CashCommon):
             wizard.action_apply()
         self.assertFalse(line.is_reconciled)
         with self.assertRaises(AccessError):
-            self.Cash.with_user(self.reviewer)._match_by_hand(
+            self.env["ai.cash.suggestion"].with_user(self.reviewer)._match_by_hand(
                 line, {invoice.line_ids.filtered("amount_residual"): 40.0}
             )
 

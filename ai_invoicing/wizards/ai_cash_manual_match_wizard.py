@@ -169,7 +169,7 @@ class AiCashManualMatchWizard(models.TransientModel):
             )
         if self.write_off and not self.write_off_account_id:
             raise UserError(self.env._("Choose the account of the write-off."))
-        return self.env["ai.invoice.agent.cash"]._match_by_hand(
+        return self.env["ai.cash.suggestion"]._match_by_hand(
             self.statement_line_id,
             {item.move_line_id: item.amount for item in items},
             self.write_off_account_id if self.write_off else None,
