@@ -245,7 +245,7 @@ class AccountMove(models.Model):
     def _ai_rerun_checks(self):
         """Run the checks again on this draft; store and return the findings (JSON)."""
         self.ensure_one()
-        findings = findings_to_json(self.env["account.move.ai.checks"]._run(self))
+        findings = findings_to_json(self.env["account.move.ai.checks"]._run_checks(self))
         self._ai_write(
             {"ai_check_findings": findings, "ai_checked_fingerprint": self._ai_fingerprint()}
         )

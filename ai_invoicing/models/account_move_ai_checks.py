@@ -30,7 +30,7 @@ class AccountMoveAiChecks(models.AbstractModel):
     _description = "AI Invoicing: Checks of a Draft Invoice"
 
     @api.model
-    def _run(self, move, source_key=None):
+    def _run_checks(self, move, source_key=None):
         """All enabled checks for ``move``, as a list of ``checks.Finding``.
 
         ``source_key`` names the delivery the draft comes from (partial deliveries
@@ -50,14 +50,14 @@ class AccountMoveAiChecks(models.AbstractModel):
         result = {}
         for move in moves:
             findings = []
-            for enabled, check in self._registry(move, batch):
+            for enabled, check in self._check_functions(move, batch):
                 if enabled:
                     findings += check()
             result[move.id] = findings
         return result
 
     @api.model
-    def _registry(self, move, batch):
+    def _check_functions(self, move, batch):
         """(enabled, check) pairs; extend to add a check."""
         company = move.company_id
         return [

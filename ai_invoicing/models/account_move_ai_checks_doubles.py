@@ -17,9 +17,9 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, batch):
+    def _check_functions(self, move, batch):
         company = move.company_id
-        return super()._registry(move, batch) + [
+        return super()._check_functions(move, batch) + [
             (company.ai_check_twins, lambda: self._findings_twins(move, batch)),
             (company.ai_check_shipping_twice, lambda: self._findings_shipping_twice(move, batch)),
         ]

@@ -13,9 +13,9 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, batch):
+    def _check_functions(self, move, batch):
         company = move.company_id
-        return super()._registry(move, batch) + [
+        return super()._check_functions(move, batch) + [
             (
                 company.ai_check_pricelist_entitlement or company.ai_check_double_discount,
                 lambda: self._findings_entitled_prices(move, batch),

@@ -12,9 +12,9 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, batch):
+    def _check_functions(self, move, batch):
         company = move.company_id
-        return super()._registry(move, batch) + [
+        return super()._check_functions(move, batch) + [
             (company.ai_check_sales_warning, lambda: self._findings_sales_warning(move)),
             (company.ai_check_archived_customer, lambda: self._findings_archived_customer(move)),
             (company.ai_check_invoice_entity, lambda: self._findings_invoice_entity(move)),

@@ -13,8 +13,8 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, batch):
-        return super()._registry(move, batch) + [
+    def _check_functions(self, move, batch):
+        return super()._check_functions(move, batch) + [
             (
                 move.company_id.ai_payment_terms_policy,
                 lambda: self._findings_payment_terms_policy(move, batch),

@@ -4,15 +4,17 @@ import logging
 from markupsafe import Markup
 from psycopg2 import InterfaceError, OperationalError
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import LockError, UserError, ValidationError
 from odoo.tools import formatLang
 from odoo.tools.misc import format_date
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..services.budget import Budget
 from ..services.guarded_text import guarded_complete
 from ..services.guardrails import AllowedOutput
+from ..services.llm_client import LLMGateway
 from ..services.templates import Wording
 
 _logger = logging.getLogger(__name__)
@@ -388,7 +390,7 @@ class AiInvoiceAgent(models.AbstractModel):
     @api.model
     def _guarded_text(self, company, spec, facts, untrusted, allowed, fallback):
         """The one call site of the LLM: every agent text goes through the guardrails."""
-        gateway = company._ai_llm_gateway()
+        gateway = self._llm_gateway(company)
         return guarded_complete(
             gateway,
             spec,
@@ -396,10 +398,40 @@ class AiInvoiceAgent(models.AbstractModel):
             untrusted,
             allowed,
             fallback,
-            budget=company._ai_llm_budget() if gateway else None,
+            budget=self._llm_budget(company) if gateway else None,
             allow_contact=company.ai_llm_share_contact,
             # flags and reasons are internal: the language of the user the agent runs as
             w=self._wording(self.env.user.lang or "en_US"),
+        )
+
+    @api.model
+    def _llm_gateway(self, company):
+        """The company's LLM gateway, or None in rules-only mode."""
+        return LLMGateway(company._ai_llm_config()) if company.ai_llm_enabled else None
+
+    @api.model
+    def _llm_budget(self, company):
+        """Today's LLM budget of ``company``, counted from the agent logs."""
+        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
+        # sudo: ai.invoice.log - usage counts cover every log of the company, whoever
+        # triggers the agent
+        [(calls, tokens)] = (
+            self.env["ai.invoice.log"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("llm_called", "=", True),
+                    ("create_date", ">=", today),
+                ],
+                aggregates=["__count", "total_tokens:sum"],
+            )
+        )
+        return Budget(
+            max_calls=company.ai_llm_daily_call_budget,
+            max_tokens=company.ai_llm_daily_token_budget,
+            used_calls=calls,
+            used_tokens=tokens or 0,
         )
 
     # ------------------------------------------------------------------

@@ -79,7 +79,9 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
     @api.model
     def _check(self, run):
         """The controller checks of the draft (``account.move.ai.checks``)."""
-        return self.env["account.move.ai.checks"]._run(run.invoice, self._check_source_key(run))
+        return self.env["account.move.ai.checks"]._run_checks(
+            run.invoice, self._check_source_key(run)
+        )
 
     @api.model
     def _check_source_key(self, run):

@@ -2,8 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..services.budget import Budget
-from ..services.llm_client import LLMConfig, LLMGateway
+from ..services.llm_client import LLMConfig
 
 AI_JOURNAL_CODE = "AIINV"
 INVOICING_MODES = [
@@ -371,38 +370,6 @@ class ResCompany(models.Model):
             model=self.ai_llm_model or "",
             timeout=self.ai_llm_timeout or 20.0,
             max_retries=max(self.ai_llm_max_retries, 0),
-        )
-
-    def _ai_llm_gateway(self):
-        """An LLM gateway, or None in rules-only mode."""
-        self.ensure_one()
-        if not self.ai_llm_enabled:
-            return None
-        return LLMGateway(self._ai_llm_config())
-
-    def _ai_llm_budget(self):
-        """Today's LLM budget for the company, counted from the agent logs."""
-        self.ensure_one()
-        today = fields.Datetime.to_datetime(fields.Date.context_today(self))
-        # sudo: ai.invoice.log - usage counts cover every log of the company,
-        # whoever triggers the agent.
-        [(calls, tokens)] = (
-            self.env["ai.invoice.log"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", self.id),
-                    ("llm_called", "=", True),
-                    ("create_date", ">=", today),
-                ],
-                aggregates=["__count", "total_tokens:sum"],
-            )
-        )
-        return Budget(
-            max_calls=self.ai_llm_daily_call_budget,
-            max_tokens=self.ai_llm_daily_token_budget,
-            used_calls=calls,
-            used_tokens=tokens or 0,
         )
 
     # ------------------------------------------------------------------

@@ -243,7 +243,7 @@ class AiChecksCommon(AiInvoicingCommon):
         return sorted({f["code"] if isinstance(f, dict) else f.code for f in findings})
 
     def _recheck(self, invoice):
-        return self._codes(self.env["account.move.ai.checks"]._run(invoice))
+        return self._codes(self.env["account.move.ai.checks"]._run_checks(invoice))
 
     def _fmt(self, amount, currency=None):
         """An amount as the checks print it (Odoo's formatLang)."""

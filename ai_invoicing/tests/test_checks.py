@@ -86,7 +86,7 @@ class TestChecks(AiChecksCommon):
         self.assertEqual(self._codes(log), [])
         self.de_customer_no_vat.vat = False
         invoice.fiscal_position_id = self.fpos_eu  # forced by hand
-        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run_checks(invoice)}
         self.assertIn("vat_missing", codes)
         self.assertIn("fiscal_position_mismatch", codes)
 
@@ -135,7 +135,7 @@ class TestChecks(AiChecksCommon):
         log, invoice = self._draft(self.be_customer, qty=2)
         line = invoice.invoice_line_ids
         line.write({"quantity": 5, "price_unit": 80.0, "discount": 50.0})
-        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run_checks(invoice)}
         # net 40.00: far below what the default pricelist gives (100.00) and below cost (50.00)
         self.assertEqual(
             codes,
@@ -149,13 +149,13 @@ class TestChecks(AiChecksCommon):
         )
         self.company.ai_check_prices = False
         self.company.ai_check_price_reference = False
-        codes = {f.code for f in self.env["account.move.ai.checks"]._run(invoice)}
+        codes = {f.code for f in self.env["account.move.ai.checks"]._run_checks(invoice)}
         self.assertEqual(codes, {"qty_over_delivered"}, "each check can be switched off")
 
     def test_duplicate_of_an_existing_invoice(self):
         log, invoice = self._draft(self.be_customer)
         twin = invoice.copy({"ref": invoice.ref, "invoice_origin": invoice.invoice_origin})
-        findings = self.env["account.move.ai.checks"]._run(twin)
+        findings = self.env["account.move.ai.checks"]._run_checks(twin)
         self.assertEqual([f.code for f in findings], ["possible_duplicate"])
 
     def test_two_partial_deliveries_of_same_amount_are_not_duplicates(self):

@@ -14,7 +14,7 @@ class TestControllerChecks(AiChecksCommon):
     """
 
     def _run(self, invoice):
-        return self.env["account.move.ai.checks"]._run(invoice)
+        return self.env["account.move.ai.checks"]._run_checks(invoice)
 
     # -- price vs pricelist, list price and cost ---------------------------------------------
     def test_price_overridden_on_the_order_below_the_pricelist(self):

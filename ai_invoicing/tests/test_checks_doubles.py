@@ -113,7 +113,7 @@ class TestDoublesChecks(AiChecksCommon):
                 ]
             }
         )
-        findings = self.env["account.move.ai.checks"]._run(invoice)
+        findings = self.env["account.move.ai.checks"]._run_checks(invoice)
         self.assertEqual(self._codes(findings), ["shipping_billed_twice"])
         order = invoice.invoice_line_ids.sale_line_ids.order_id
         self.assertIn(f"Shipping of {order.name} is billed twice: 2", findings[0].message)
@@ -166,7 +166,7 @@ class TestDoublesChecks(AiChecksCommon):
         product = self._lot_product("order")
         order = self._fox_order(lines=[(product, 10)])
         invoice = order._create_invoices()
-        findings = self.env["account.move.ai.checks"]._run(invoice)
+        findings = self.env["account.move.ai.checks"]._run_checks(invoice)
         self.assertEqual(self._codes(findings), ["lots_missing"])
         message = findings[0].message
         for fact in ("'Barrel-aged Quad (order)'", "10 Units are invoiced", "only 0 Units"):
@@ -206,7 +206,7 @@ class TestDoublesChecks(AiChecksCommon):
     def test_service_added_by_hand_before_it_was_done(self):
         installation, invoice = self._installation_draft()
         invoice.write({"invoice_line_ids": [Command.create({"product_id": installation.id})]})
-        findings = self.env["account.move.ai.checks"]._run(invoice)
+        findings = self.env["account.move.ai.checks"]._run_checks(invoice)
         self.assertEqual(self._codes(findings), ["service_not_delivered"])
         self.assertIn("'Tap installation' is invoiced on delivered quantities", findings[0].message)
         self.company.ai_check_services_delivered = False

@@ -19,8 +19,8 @@ class AccountMoveAiChecks(models.AbstractModel):
     _inherit = "account.move.ai.checks"
 
     @api.model
-    def _registry(self, move, batch):
-        return super()._registry(move, batch) + [
+    def _check_functions(self, move, batch):
+        return super()._check_functions(move, batch) + [
             (move.company_id.ai_check_project, lambda: self._findings_project(move, batch))
         ]
 
