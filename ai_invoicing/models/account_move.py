@@ -357,6 +357,8 @@ class AccountMove(models.Model):
             "decision": decision,
             "reviewer_id": self.env.user.id,
             "review_date": when or fields.Datetime.now(),
+            # sudo: account.move - the reason the reviewer decided on, whatever their
+            # rights on the field (readable by AI reviewers only)
             "review_reason": self.sudo().ai_review_reason,
             "rationale": reason or False,
             "source_data": {"invoice": self.name, "review_reason": self.sudo().ai_review_reason},

@@ -62,6 +62,8 @@ class AccountMoveAiChecks(models.AbstractModel):
             product = line.product_id
             unit = product.uom_id
             invoiced = line.product_uom_id._compute_quantity(line.quantity, unit)
+            # sudo: sale.order.line - the delivered lots of the line, for a reviewer
+            # without sales or stock rights who re-runs the checks
             sale_line = line.sale_line_ids[:1].sudo()
             with_lots = 0.0
             for sml in sale_line.move_ids.move_line_ids:

@@ -110,5 +110,6 @@ class AccountMove(models.Model):
             invoice = log.move_id
             refund = refunds.filtered(lambda r, inv=invoice: r.reversed_entry_id == inv)[:1]
             days = (refund.date - (invoice.invoice_date or invoice.date)).days
+            # sudo: ai.rollout.scope - whoever issues the credit note counts the outcome
             if days <= log.rollout_scope_id.sudo().reversal_days:
                 log._ai_set_outcome("reversed")

@@ -27,6 +27,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         messages = {}
         if channel == "email":
             # Odoo's send posted one comment with e-mail notifications per invoice
+            # sudo: mail.message - the agent user reads the messages Odoo's send posted
             found = (
                 self.env["mail.message"]
                 .sudo()
@@ -70,6 +71,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         if channel == "email":
             if not message:
                 return None, ""
+            # sudo: mail.notification - the e-mail notifications of that message
             notifs = message.sudo().notification_ids.filtered(
                 lambda n: n.notification_type == "email"
             )

@@ -459,6 +459,7 @@ class AiInvoiceLog(models.Model):
     def _already_sent(self):
         """Whether another delivery log already sent this log's invoice."""
         self.ensure_one()
+        # sudo: ai.invoice.log - every delivery log counts, whoever asks
         return bool(
             self.sudo().search_count(
                 [

@@ -77,6 +77,8 @@ class AiInvoiceLog(models.Model):
 
     def _compute_pdf_intact(self):
         for log in self:
+            # sudo: ir.attachment - the sent PDF is compared with its hash for anyone who
+            # reads the log; its content is not shown
             raw = log.pdf_sha256 and log.pdf_attachment_id.sudo().raw
             log.pdf_intact = bool(raw) and hashlib.sha256(raw).hexdigest() == log.pdf_sha256
 
@@ -139,6 +141,7 @@ class AiInvoiceLog(models.Model):
             detail or "",
             what,
         )
+        # sudo: the document - the receipt activity is the system's, whoever's event it is
         document.sudo().activity_schedule(
             "ai_invoicing.mail_activity_type_ai_receipt",
             summary=self.env._("Not received (%(state)s): fix and resend", state=label),

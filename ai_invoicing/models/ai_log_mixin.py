@@ -22,7 +22,7 @@ class AiLogMixin(models.AbstractModel):
             ._read_group([(self._ai_log_field, "in", self.ids)], [self._ai_log_field], ["__count"])
         )
         for record in self:
-            record.ai_log_count = counts.get(record.sudo(), 0)
+            record.ai_log_count = counts.get(record.sudo(), 0)  # sudo: the keys' environment
 
     def action_view_ai_logs(self):
         self.ensure_one()

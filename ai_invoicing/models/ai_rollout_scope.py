@@ -303,6 +303,7 @@ class AiRolloutScope(models.Model):
         categ_children = {}
         all_categs = scopes.product_categ_ids
         if all_categs:
+            # sudo: product.category - the scopes' categories and their children
             children = (
                 self.env["product.category"]
                 .sudo()

@@ -38,6 +38,8 @@ class AccountMoveAiChecks(models.AbstractModel):
         if not moves:
             return {"timesheets": {}, "periods": {}}
         # the order lines' expenses, delivery methods and milestones, read for the batch
+        # sudo: sale.order.line - the project items of the drafts, for a reviewer who is no
+        # project or sales user
         sale_lines = moves._ai_product_lines().sale_line_ids.sudo()
         sale_lines.mapped("qty_delivered_method")
         sale_lines.mapped("expense_ids")
@@ -103,6 +105,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         found += rules.check_expenses_without_receipt(expenses, w)
         log = project_data["periods"].get(move.id)
         start, end = (log.ai_period_start, log.ai_period_end) if log else (None, None)
+        # sudo: project.project - the project the log drafted for, read by any reviewer
         project = log.project_id.sudo() if log else self.env["project.project"]
         if start and end:
             entries = [self._entry(timesheet) for timesheet in invoiced]

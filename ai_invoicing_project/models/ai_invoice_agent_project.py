@@ -374,15 +374,19 @@ class AiInvoiceAgentProject(models.AbstractModel):
         milestones_by_line = self._milestones_by_line(invoice, sale_lines, scope)
         period = scope["period"]
         facts, evidence = [], {"timesheets": timesheets, "milestones": None, "expenses": None}
+        # sudo: project.milestone, hr.expense - see the sale lines above
         evidence["milestones"] = self.env["project.milestone"].sudo()
         evidence["expenses"] = self.env["hr.expense"].sudo()
         for index, line in enumerate(lines, start=1):
-            sale_line = line.sale_line_ids[:1].sudo()
+            sale_line = line.sale_line_ids[:1].sudo()  # sudo: see above
             entries = [
                 self._time_entry(timesheet)
                 for timesheet in by_sale_line.get(sale_line, timesheets.browse())
             ]
-            milestones = milestones_by_line.get(sale_line, self.env["project.milestone"].sudo())
+            milestones = milestones_by_line.get(
+                sale_line,
+                self.env["project.milestone"].sudo(),  # sudo: see above
+            )
             expenses = sale_line.expense_ids
             evidence["milestones"] |= milestones
             evidence["expenses"] |= expenses
@@ -470,6 +474,7 @@ class AiInvoiceAgentProject(models.AbstractModel):
         reached = milestone_lines.reached_milestones_ids
         if not reached:
             return {}
+        # sudo: ai.invoice.log - every project log of the company counts, whoever runs
         billed_elsewhere = (
             self.env["ai.invoice.log"]
             .sudo()

@@ -37,4 +37,6 @@ class ProjectMilestone(models.Model):
             )
         )
         if milestones:
+            # sudo: ai.invoice.agent.project - a project user who reaches a milestone has no
+            # AI Invoicing group; the agent writes its log and job itself
             self.env["ai.invoice.agent.project"].sudo()._enqueue(milestones, "milestone_reached")
