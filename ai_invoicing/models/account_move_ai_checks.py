@@ -530,11 +530,10 @@ class AccountMoveAiChecks(models.AbstractModel):
         )
 
     @api.model
-    def _findings_currency(self, move, batch):
-        company = move.company_id
-        if move.currency_id == company.currency_id:
-            return []
-        day = self._move_date(move)
+    def _latest_rates(self, move, batch):
+        """The two latest rates up to the invoice date, shared by the currency and rate-age
+        checks: once per company, currency and day."""
+        company, day = move.company_id, self._move_date(move)
         key = ("rates", company.id, move.currency_id.id, day)
         if key not in batch["memo"]:
             batch["memo"][key] = self.env["res.currency.rate"].search(
@@ -548,7 +547,14 @@ class AccountMoveAiChecks(models.AbstractModel):
                 order="name desc",
                 limit=2,
             )
-        rates = batch["memo"][key]
+        return batch["memo"][key]
+
+    @api.model
+    def _findings_currency(self, move, batch):
+        company = move.company_id
+        if move.currency_id == company.currency_id:
+            return []
+        rates = self._latest_rates(move, batch)
         return checks.check_currency_rate(
             move.currency_id.name,
             company.currency_id.name,

@@ -18,26 +18,6 @@ class AccountMoveAiChecks(models.AbstractModel):
         ]
 
     @api.model
-    def _latest_rates(self, move, batch):
-        """The two latest rates up to the invoice date, shared with the currency check (same
-        memo key, same search): once per company, currency and day."""
-        company, day = move.company_id, self._move_date(move)
-        key = ("rates", company.id, move.currency_id.id, day)
-        if key not in batch["memo"]:
-            batch["memo"][key] = self.env["res.currency.rate"].search(
-                [
-                    ("currency_id", "=", move.currency_id.id),
-                    ("name", "<=", day),
-                    "|",
-                    ("company_id", "=", False),
-                    ("company_id", "in", company.parent_ids.ids),
-                ],
-                order="name desc",
-                limit=2,
-            )
-        return batch["memo"][key]
-
-    @api.model
     def _findings_rate_age(self, move, batch):
         company = move.company_id
         if move.currency_id == company.currency_id:

@@ -23,15 +23,7 @@ class AiCashSuggestion(models.Model):
         if suggestion.state != "proposed":
             raise UserError(self.env._("Only proposed suggestions can be accepted."))
         line = suggestion.statement_line_id
-        try:
-            line.lock_for_update()
-        except LockError as exc:
-            raise UserError(
-                self.env._(
-                    "%(line)s is being reconciled right now; try again in a moment.",
-                    line=line.display_name,
-                )
-            ) from exc
+        self._lock_transaction(line)
         self.env["ai.cash.reconciliation"]._apply_plan(line, suggestion.allocation)
         now = fields.Datetime.now()
         suggestion._system_write(
@@ -193,15 +185,7 @@ class AiCashSuggestion(models.Model):
                     line=line.display_name,
                 )
             )
-        try:
-            line.lock_for_update()
-        except LockError as exc:
-            raise UserError(
-                self.env._(
-                    "%(line)s is being reconciled right now; try again in a moment.",
-                    line=line.display_name,
-                )
-            ) from exc
+        self._lock_transaction(line)
         recon = self.env["ai.cash.reconciliation"]
         plan = recon._manual_plan(line, amounts, write_off_account, write_off_label)
         items = self.env["account.move.line"].union(*amounts)
@@ -306,3 +290,16 @@ class AiCashSuggestion(models.Model):
         )
         agent._refresh_lines(others)
         return Suggestion.browse()._notify_outcome([line], [], others=others)
+
+    @api.model
+    def _lock_transaction(self, line):
+        """A person's decision waits for no job: busy, they are told to try again."""
+        try:
+            line.lock_for_update()
+        except LockError as exc:
+            raise UserError(
+                self.env._(
+                    "%(line)s is being reconciled right now; try again in a moment.",
+                    line=line.display_name,
+                )
+            ) from exc
