@@ -195,6 +195,39 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
             trap.perform_enqueued_jobs()
         return log
 
+    def _peppol_customer(self, customer):
+        """``customer`` receives by Peppol from this company, through Odoo's own demo
+        mode of the Peppol proxy (no network: the access point is mocked)."""
+        if "account_peppol" not in self.env["ir.module.module"]._installed():
+            self.skipTest("account_peppol is not installed in this database")
+        self.env["ir.config_parameter"].sudo().set_param("account_peppol.edi.mode", "demo")
+        self.company.partner_id.write(
+            {"country_id": self.country_be.id, "vat": "BE0477472701", "street": "Rue 1"}
+        )
+        self.company.write(
+            {
+                "peppol_eas": "0208",
+                "peppol_endpoint": "0477472701",
+                "account_peppol_proxy_state": "sender",
+            }
+        )
+        customer.write(
+            {
+                "vat": "BE0202239951",
+                "street": "Rue de la Loi 16",
+                "city": "Brussels",
+                "zip": "1000",
+                "peppol_eas": "0208",
+                "peppol_endpoint": "0202239951",
+                "invoice_sending_method": "peppol",
+            }
+        )
+        customer.button_account_peppol_check_partner_endpoint(company=self.company)
+        if not self.company.account_peppol_edi_user:
+            self.env["account_edi_proxy_client.user"]._register_proxy_user(
+                self.company, "peppol", "demo"
+            )
+
     def _job_function(self, log):
         """The queue job function that runs ``log`` (one per agent)."""
         return log._agent_model()._job_run

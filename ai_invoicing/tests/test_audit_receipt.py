@@ -189,37 +189,6 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
     # ------------------------------------------------------------------
     # Peppol (Odoo's demo mode of the proxy)
     # ------------------------------------------------------------------
-    def _peppol_customer(self):
-        if "account_peppol" not in self.env["ir.module.module"]._installed():
-            self.skipTest("account_peppol is not installed in this database")
-        self.env["ir.config_parameter"].sudo().set_param("account_peppol.edi.mode", "demo")
-        self.company.partner_id.write(
-            {"country_id": self.country_be.id, "vat": "BE0477472701", "street": "Rue 1"}
-        )
-        self.company.write(
-            {
-                "peppol_eas": "0208",
-                "peppol_endpoint": "0477472701",
-                "account_peppol_proxy_state": "sender",
-            }
-        )
-        self.customer.write(
-            {
-                "vat": "BE0202239951",
-                "street": "Rue de la Loi 16",
-                "city": "Brussels",
-                "zip": "1000",
-                "peppol_eas": "0208",
-                "peppol_endpoint": "0202239951",
-                "invoice_sending_method": "peppol",
-            }
-        )
-        self.customer.button_account_peppol_check_partner_endpoint(company=self.company)
-        if not self.company.account_peppol_edi_user:
-            self.env["account_edi_proxy_client.user"]._register_proxy_user(
-                self.company, "peppol", "demo"
-            )
-
     def _send_peppol(self):
         with (
             patch.object(OdooAccountMoveSend, "_can_commit", lambda self: True),
@@ -228,7 +197,7 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
             return self._send()
 
     def test_peppol_rejected_by_the_access_point(self):
-        self._peppol_customer()
+        self._peppol_customer(self.customer)
         invoice, log = self._send_peppol()
         self.assertEqual(invoice.peppol_move_state, "processing")
         self.assertEqual(log.receipt_state, "sent")
@@ -260,7 +229,7 @@ class TestAuditReceipt(AiInvoicingCommon, HttpCase, MockSmtplibCase):
         self.assertIn(log, self._search([("receipt_state", "=", "rejected")]))
 
     def test_peppol_done_in_demo_mode(self):
-        self._peppol_customer()
+        self._peppol_customer(self.customer)
         invoice, log = self._send_peppol()
         self.company.account_peppol_edi_user._peppol_get_message_status()  # demo: done
         self.assertEqual(invoice.peppol_move_state, "done")

@@ -196,32 +196,7 @@ class TestDelivery(AiInvoicingCommon, HttpCase):
         self.assertEqual(self.customer._ai_effective_channel(other), "manual")
 
     def test_peppol_channel(self):
-        if "account_peppol" not in self.env["ir.module.module"]._installed():
-            self.skipTest("account_peppol is not installed in this database")
-        # Odoo's own demo mode of the Peppol proxy: no network, the access point is mocked
-        self.env["ir.config_parameter"].sudo().set_param("account_peppol.edi.mode", "demo")
-        self.company.partner_id.write(
-            {"country_id": self.country_be.id, "vat": "BE0477472701", "street": "Rue 1"}
-        )
-        self.company.write(
-            {
-                "peppol_eas": "0208",
-                "peppol_endpoint": "0477472701",
-                "account_peppol_proxy_state": "sender",
-            }
-        )
-        self.customer.write(
-            {
-                "vat": "BE0202239951",
-                "street": "Rue de la Loi 16",
-                "city": "Brussels",
-                "zip": "1000",
-                "peppol_eas": "0208",
-                "peppol_endpoint": "0202239951",
-                "invoice_sending_method": "peppol",
-            }
-        )
-        self.customer.button_account_peppol_check_partner_endpoint(company=self.company)
+        self._peppol_customer(self.customer)
         self.assertEqual(self.customer.peppol_verification_state, "valid")
         invoice, log, trap = self._post_and_queue()
         # as in production: Odoo's send may commit (not a test run), and queue_job's
@@ -432,9 +407,7 @@ class TestBatchDelivery(AiInvoicingCommon):
         server.script(
             *(completion(json.dumps({"subject": "Invoice", "body": body})) for body in bodies)
         )
-        calls = self._count_sends()
         self._perform(trap)
-        self.assertEqual(len(calls), 1)
         for invoice, log, body, other in zip(invoices, logs, bodies, bodies[::-1], strict=True):
             html = self._mails(invoice).body_html
             self.assertIn(body, html)
@@ -445,11 +418,9 @@ class TestBatchDelivery(AiInvoicingCommon):
         partners = [self._customer(f"Customer {index}") for index in range(3)]
         invoices, logs, trap = self._post_many(partners)
         partners[1].email = False  # before sending
-        calls = self._count_sends()
         self._perform(trap)
-        self.assertEqual(len(calls), 1)
-        self.assertEqual(calls[0][0], invoices[0] | invoices[2])
         self.assertEqual(logs.mapped("decision"), ["sent", "failed", "sent"])
+        self.assertEqual([len(self._mails(invoice)) for invoice in invoices], [1, 0, 1])
         self.assertIn("has no e-mail address", logs[1].error)
         failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
         activities = invoices.activity_ids.filtered(lambda a: a.activity_type_id == failure)
@@ -462,7 +433,6 @@ class TestBatchDelivery(AiInvoicingCommon):
             trap2.perform_enqueued_jobs()
         self.assertEqual((logs[1].state, logs[1].decision), ("done", "sent"))
         self.assertEqual(len(self._mails(invoices[1])), 1)
-        self.assertEqual(len(calls), 2)
         for invoice in invoices:
             self.assertEqual(len(self._mails(invoice)), 1, "each invoice is sent once")
 
@@ -488,10 +458,8 @@ class TestBatchDelivery(AiInvoicingCommon):
         def broken(invoice_data):
             invoice_data["error"] = {"error_title": "The EDI document is invalid."}
 
-        calls = self._count_sends()
         with self._break_document(bad, broken):
             self._perform(trap)
-        self.assertEqual(len(calls), 1)
         self.assertEqual(logs.mapped("decision"), ["sent", "failed", "sent"])
         self.assertIn("The EDI document is invalid.", logs[1].error)
         self.assertFalse(bad.is_move_sent)
