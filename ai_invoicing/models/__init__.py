@@ -12,7 +12,11 @@ from . import account_move_ai_checks
 from . import account_move_send
 from . import queue_job
 from . import res_company
+from . import res_company_followup
+from . import res_company_cash
 from . import res_config_settings
+from . import res_config_settings_followup
+from . import res_config_settings_cash
 from . import res_partner
 from . import sale_order
 from . import stock_picking

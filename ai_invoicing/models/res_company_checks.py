@@ -5,11 +5,135 @@ from ..services import checks_parties
 
 
 class ResCompany(models.Model):
-    """Switches and tolerances of the controller checks (line by line, entitlements,
-    who is invoiced, place of supply): ``account_move_ai_checks_*.py``."""
+    """Switches and tolerances of the controller checks (invoice level, line by line,
+    entitlements, who is invoiced, place of supply): ``account_move_ai_checks*.py``."""
 
     _inherit = "res.company"
 
+    # Invoice-level checks (issue findings; warnings and errors go to review)
+    ai_check_taxes = fields.Boolean(
+        string="Check Taxes vs Delivery Address",
+        default=True,
+        help="The fiscal position Odoo would pick for the delivery address, and each line's taxes.",
+    )
+    ai_check_vat = fields.Boolean(
+        string="Check VAT Numbers",
+        default=True,
+        help="Format and check digit of the VAT number; the VIES result when base_vat has it.",
+    )
+    ai_check_currency = fields.Boolean(
+        string="Check Currency Rates",
+        default=True,
+        help="A rate exists for the invoice date and did not jump above the tolerance.",
+    )
+    ai_currency_tolerance = fields.Float(
+        string="Rate Jump Tolerance (%)",
+        default=10.0,
+        help="A change from the previous rate above this percentage is a warning.",
+    )
+    ai_check_quantities = fields.Boolean(
+        string="Check Quantities",
+        default=True,
+        help="Invoiced quantities vs what was delivered (or ordered) and not invoiced yet.",
+    )
+    ai_check_prices = fields.Boolean(
+        string="Check Prices and Discounts",
+        default=True,
+        help="Invoice prices vs the reference price, and discounts above the ceiling.",
+    )
+    ai_price_tolerance = fields.Float(
+        string="Price Tolerance (%)",
+        default=5.0,
+        help="A price further than this percentage from the reference is a warning.",
+    )
+    ai_max_discount = fields.Float(
+        string="Discount Ceiling (%)",
+        default=30.0,
+        help="A line discount above this percentage is a warning.",
+    )
+    ai_check_duplicates = fields.Boolean(
+        string="Check Duplicates",
+        default=True,
+        help="Another invoice of the customer with the same total and origin or reference.",
+    )
+    ai_duplicate_days = fields.Integer(
+        string="Duplicate Window (days)",
+        default=30,
+        help="How far back to look for a duplicate, in days.",
+    )
+    ai_check_unusual_amount = fields.Boolean(
+        string="Check Unusual Amounts",
+        default=True,
+        help="A total far above the customer's posted history. Customers with 'Ignore abnormal "
+        "invoice amount' on their Accounting tab are never flagged.",
+    )
+    ai_unusual_sigma = fields.Float(
+        string="Unusual Above (standard deviations)",
+        default=3.0,
+        help="Unusual when the total exceeds the customer's mean by this many standard deviations.",
+    )
+    ai_unusual_min_history = fields.Integer(
+        string="Minimum History (invoices)",
+        default=5,
+        help="Posted invoices a customer needs before its amounts can look unusual.",
+    )
+    ai_check_price_reference = fields.Boolean(
+        string="Check Prices vs Pricelist and Cost",
+        default=True,
+        help="Flag a line whose net price is far below what the order's pricelist gives this "
+        "customer for that quantity and date (the product's list price without a pricelist): "
+        "a manual override.",
+    )
+    ai_price_reference_tolerance = fields.Float(
+        string="Below Pricelist Tolerance (%)",
+        default=20.0,
+        help="How far (in %) a net line price may fall below the pricelist or list price before "
+        "it is flagged.",
+    )
+    ai_check_below_cost = fields.Boolean(
+        string="Flag Sales Below Cost",
+        default=True,
+        help="Flag any line sold below the product's cost, in the invoice currency and unit.",
+    )
+    ai_check_over_delivery = fields.Boolean(
+        string="Check Quantities Above the Order",
+        default=True,
+        help="Flag a line whose quantity invoiced to date is above the quantity ordered "
+        "(over-delivery).",
+    )
+    ai_over_delivery_tolerance = fields.Float(
+        string="Over-Delivery Tolerance (%)",
+        default=0.0,
+        help="Extra quantity (in % of the ordered quantity) accepted without a finding, e.g. "
+        "for goods sold by weight.",
+    )
+    ai_check_currency_habit = fields.Boolean(
+        string="Check Unusual Currency",
+        default=True,
+        help="Flag an invoice in a currency none of the customer's posted invoices uses.",
+    )
+    ai_currency_habit_min_history = fields.Integer(
+        string="Currency History (invoices)",
+        default=3,
+        help="Posted invoices a customer needs before a new currency is flagged.",
+    )
+    ai_check_forced_fiscal_position = fields.Boolean(
+        string="Check Forced Fiscal Positions",
+        default=True,
+        help="Warn when the fiscal position forced on the customer differs from the one Odoo "
+        "would pick automatically for the delivery address.",
+    )
+    ai_check_credit_limit = fields.Boolean(
+        string="Check Credit Limits",
+        default=True,
+        help="Warn when the customer's receivable plus this invoice is above its credit limit. "
+        "Needs 'Sales Credit Limit' in the Accounting settings.",
+    )
+    ai_check_channel = fields.Boolean(
+        string="Check Sending Channel",
+        default=True,
+        help="The customer's invoice sending preference can be used (e-mail, Peppol address).",
+    )
     # Line against the customer's history
     ai_check_line_history = fields.Boolean(
         string="Check Lines Against the Customer's History",

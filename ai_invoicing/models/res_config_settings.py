@@ -36,49 +36,6 @@ class ResConfigSettings(models.TransientModel):
     ai_responsible_user_id = fields.Many2one(
         related="company_id.ai_responsible_user_id", readonly=False
     )
-    ai_check_taxes = fields.Boolean(related="company_id.ai_check_taxes", readonly=False)
-    ai_check_vat = fields.Boolean(related="company_id.ai_check_vat", readonly=False)
-    ai_check_currency = fields.Boolean(related="company_id.ai_check_currency", readonly=False)
-    ai_currency_tolerance = fields.Float(related="company_id.ai_currency_tolerance", readonly=False)
-    ai_check_quantities = fields.Boolean(related="company_id.ai_check_quantities", readonly=False)
-    ai_check_prices = fields.Boolean(related="company_id.ai_check_prices", readonly=False)
-    ai_price_tolerance = fields.Float(related="company_id.ai_price_tolerance", readonly=False)
-    ai_max_discount = fields.Float(related="company_id.ai_max_discount", readonly=False)
-    ai_check_price_reference = fields.Boolean(
-        related="company_id.ai_check_price_reference", readonly=False
-    )
-    ai_price_reference_tolerance = fields.Float(
-        related="company_id.ai_price_reference_tolerance", readonly=False
-    )
-    ai_check_below_cost = fields.Boolean(related="company_id.ai_check_below_cost", readonly=False)
-    ai_check_over_delivery = fields.Boolean(
-        related="company_id.ai_check_over_delivery", readonly=False
-    )
-    ai_over_delivery_tolerance = fields.Float(
-        related="company_id.ai_over_delivery_tolerance", readonly=False
-    )
-    ai_check_duplicates = fields.Boolean(related="company_id.ai_check_duplicates", readonly=False)
-    ai_duplicate_days = fields.Integer(related="company_id.ai_duplicate_days", readonly=False)
-    ai_check_unusual_amount = fields.Boolean(
-        related="company_id.ai_check_unusual_amount", readonly=False
-    )
-    ai_unusual_sigma = fields.Float(related="company_id.ai_unusual_sigma", readonly=False)
-    ai_unusual_min_history = fields.Integer(
-        related="company_id.ai_unusual_min_history", readonly=False
-    )
-    ai_check_currency_habit = fields.Boolean(
-        related="company_id.ai_check_currency_habit", readonly=False
-    )
-    ai_currency_habit_min_history = fields.Integer(
-        related="company_id.ai_currency_habit_min_history", readonly=False
-    )
-    ai_check_forced_fiscal_position = fields.Boolean(
-        related="company_id.ai_check_forced_fiscal_position", readonly=False
-    )
-    ai_check_credit_limit = fields.Boolean(
-        related="company_id.ai_check_credit_limit", readonly=False
-    )
-    ai_check_channel = fields.Boolean(related="company_id.ai_check_channel", readonly=False)
     ai_llm_enabled = fields.Boolean(related="company_id.ai_llm_enabled", readonly=False)
     ai_llm_base_url = fields.Char(related="company_id.ai_llm_base_url", readonly=False)
     ai_llm_model = fields.Char(related="company_id.ai_llm_model", readonly=False)
@@ -146,28 +103,3 @@ class ResConfigSettings(models.TransientModel):
                 "sticky": False,
             },
         }
-
-    # Follow-ups (dunning)
-    ai_followup_enabled = fields.Boolean(related="company_id.ai_followup_enabled", readonly=False)
-    ai_followup_min_amount = fields.Monetary(
-        related="company_id.ai_followup_min_amount", readonly=False, currency_field="currency_id"
-    )
-    ai_followup_escalation_days = fields.Integer(
-        related="company_id.ai_followup_escalation_days", readonly=False
-    )
-    ai_followup_responsible_id = fields.Many2one(
-        related="company_id.ai_followup_responsible_id", readonly=False
-    )
-    # Cash application
-    ai_cash_enabled = fields.Boolean(related="company_id.ai_cash_enabled", readonly=False)
-    ai_cash_auto_apply = fields.Boolean(related="company_id.ai_cash_auto_apply", readonly=False)
-    ai_cash_threshold = fields.Float(related="company_id.ai_cash_threshold", readonly=False)
-    ai_cash_margin = fields.Float(related="company_id.ai_cash_margin", readonly=False)
-    ai_cash_writeoff_tolerance = fields.Monetary(
-        related="company_id.ai_cash_writeoff_tolerance",
-        readonly=False,
-        currency_field="currency_id",
-    )
-    ai_cash_writeoff_account_id = fields.Many2one(
-        related="company_id.ai_cash_writeoff_account_id", readonly=False
-    )

@@ -7,6 +7,49 @@ class ResConfigSettings(models.TransientModel):
 
     _inherit = "res.config.settings"
 
+    ai_check_taxes = fields.Boolean(related="company_id.ai_check_taxes", readonly=False)
+    ai_check_vat = fields.Boolean(related="company_id.ai_check_vat", readonly=False)
+    ai_check_currency = fields.Boolean(related="company_id.ai_check_currency", readonly=False)
+    ai_currency_tolerance = fields.Float(related="company_id.ai_currency_tolerance", readonly=False)
+    ai_check_quantities = fields.Boolean(related="company_id.ai_check_quantities", readonly=False)
+    ai_check_prices = fields.Boolean(related="company_id.ai_check_prices", readonly=False)
+    ai_price_tolerance = fields.Float(related="company_id.ai_price_tolerance", readonly=False)
+    ai_max_discount = fields.Float(related="company_id.ai_max_discount", readonly=False)
+    ai_check_price_reference = fields.Boolean(
+        related="company_id.ai_check_price_reference", readonly=False
+    )
+    ai_price_reference_tolerance = fields.Float(
+        related="company_id.ai_price_reference_tolerance", readonly=False
+    )
+    ai_check_below_cost = fields.Boolean(related="company_id.ai_check_below_cost", readonly=False)
+    ai_check_over_delivery = fields.Boolean(
+        related="company_id.ai_check_over_delivery", readonly=False
+    )
+    ai_over_delivery_tolerance = fields.Float(
+        related="company_id.ai_over_delivery_tolerance", readonly=False
+    )
+    ai_check_duplicates = fields.Boolean(related="company_id.ai_check_duplicates", readonly=False)
+    ai_duplicate_days = fields.Integer(related="company_id.ai_duplicate_days", readonly=False)
+    ai_check_unusual_amount = fields.Boolean(
+        related="company_id.ai_check_unusual_amount", readonly=False
+    )
+    ai_unusual_sigma = fields.Float(related="company_id.ai_unusual_sigma", readonly=False)
+    ai_unusual_min_history = fields.Integer(
+        related="company_id.ai_unusual_min_history", readonly=False
+    )
+    ai_check_currency_habit = fields.Boolean(
+        related="company_id.ai_check_currency_habit", readonly=False
+    )
+    ai_currency_habit_min_history = fields.Integer(
+        related="company_id.ai_currency_habit_min_history", readonly=False
+    )
+    ai_check_forced_fiscal_position = fields.Boolean(
+        related="company_id.ai_check_forced_fiscal_position", readonly=False
+    )
+    ai_check_credit_limit = fields.Boolean(
+        related="company_id.ai_check_credit_limit", readonly=False
+    )
+    ai_check_channel = fields.Boolean(related="company_id.ai_check_channel", readonly=False)
     ai_check_line_history = fields.Boolean(
         related="company_id.ai_check_line_history", readonly=False
     )
