@@ -19,10 +19,8 @@ Usage: python3 bench/bench_dunning.py [--customers 2000] [--invoices 10000]
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -37,24 +35,14 @@ def parse_args():
     parser.add_argument("--invoices", type=int, default=10000)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[100, 400])
     parser.add_argument("--seed", type=int, default=12)
-    parser.add_argument("--db", default=f"ai_invoicing_bench_dunning_{os.getpid()}")
-    parser.add_argument(
-        "--template", help="copy this database (ai_invoicing installed) instead of installing"
-    )
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--python", default=sys.executable)
-    return parser.parse_args()
+    return benchdb.add_database_args(parser, "ai_invoicing_bench_dunning").parse_args()
 
 
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
 def ensure_accounting(env):
-    company = env.company
-    if not env["account.journal"].search_count(
-        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-    ):
-        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    company = benchdb.ensure_accounting(env)
     eur = env.ref("base.EUR")
     if company.currency_id != eur:
         eur.active = True

@@ -23,9 +23,7 @@ Usage: python3 bench/bench_payment_behaviour.py [--sizes 1000 5000 20000] [--cus
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
 
@@ -37,32 +35,17 @@ def parse_args():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--customers", type=int, default=10)
     parser.add_argument("--drafts", type=int, default=10)
-    parser.add_argument("--db", default=f"ai_invoicing_bench_payment_{os.getpid()}")
-    parser.add_argument(
-        "--template", help="copy this database (ai_invoicing installed) instead of installing"
-    )
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--python", default=sys.executable)
-    return parser.parse_args()
+    return benchdb.add_database_args(parser, "ai_invoicing_bench_payment").parse_args()
 
 
 # ---------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------
-def ensure_accounting(env):
-    company = env.company
-    if not env["account.journal"].search_count(
-        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
-    ):
-        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
-    return company
-
-
 def setup(env, args):
     """Customers, the policy, one invoice paid through Odoo (the template of the copies)."""
     from odoo import fields
 
-    company = ensure_accounting(env)
+    company = benchdb.ensure_accounting(env)
     company.write({"ai_llm_enabled": False, "ai_payment_terms_policy": False})
     env["ai.payment.term.rule"].create(
         {

@@ -61,3 +61,24 @@ def main(run, args, create=True):
     finally:
         if create and not args.keep_db:
             subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+
+
+def add_database_args(parser, name):
+    """The database options every Odoo bench takes (``name``: the default database)."""
+    parser.add_argument("--db", default=f"{name}_{os.getpid()}")
+    parser.add_argument(
+        "--template", help="copy this database (ai_invoicing installed) instead of installing"
+    )
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--python", default=sys.executable)
+    return parser
+
+
+def ensure_accounting(env):
+    """The bench company has a chart of accounts (a bare database gets the generic one)."""
+    company = env.company
+    if not env["account.journal"].search_count(
+        [("company_id", "=", company.id), ("type", "=", "sale")], limit=1
+    ):
+        env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+    return company

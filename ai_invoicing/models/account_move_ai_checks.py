@@ -393,28 +393,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         sale_line = line.sale_line_ids[:1]
         pricelist = sale_line.order_id.pricelist_id
         if pricelist:
-            order_date = sale_line._get_order_date()
-            # currency conversions at the order's day (rates are daily; Odoo caches them per
-            # day, where the order's timestamp would read the rates once per order)
-            order_day = fields.Date.to_date(order_date)
-            quantity = sale_line.product_uom_id._compute_quantity(
-                sale_line.product_uom_qty or 1.0, uom, raise_if_failure=False
-            )
-            rule = self._pick_pricelist_rule(
-                rules.get(pricelist.id, []),
-                product,
-                uom._compute_quantity(quantity, product.uom_id, raise_if_failure=False),
-                order_date,
-            )
-            pricelist_price = as_invoiced(
-                rule._compute_price(
-                    product.with_context(**sale_line._get_product_price_context()),
-                    quantity,
-                    uom,
-                    order_day,
-                    currency=currency,
-                )
-            )
+            pricelist_price = as_invoiced(self._pricelist_price(pricelist, line, rules))
         net = line.price_unit * (1 - (line.discount or 0.0) / 100)
 
         def money(amount):
@@ -548,6 +527,33 @@ class AccountMoveAiChecks(models.AbstractModel):
                 limit=2,
             )
         return batch["memo"][key]
+
+    @api.model
+    def _pricelist_price(self, pricelist, line, rules):
+        """What ``pricelist`` gives for the order line of invoice line ``line``, in the
+        invoice's currency and unit, before taxes (``rules``: the batch's pricelist rules)."""
+        move, uom = line.move_id, line.product_uom_id
+        product = line.product_id.with_company(move.company_id)
+        sale_line = line.sale_line_ids[:1]
+        order_date = sale_line._get_order_date()
+        quantity = sale_line.product_uom_id._compute_quantity(
+            sale_line.product_uom_qty or 1.0, uom, raise_if_failure=False
+        )
+        rule = self._pick_pricelist_rule(
+            rules.get(pricelist.id, []),
+            product,
+            uom._compute_quantity(quantity, product.uom_id, raise_if_failure=False),
+            order_date,
+        )
+        # currency conversions at the order's day (rates are daily; Odoo caches them per
+        # day, where the order's timestamp would read the rates once per order)
+        return rule._compute_price(
+            product.with_context(**sale_line._get_product_price_context()),
+            quantity,
+            uom,
+            fields.Date.to_date(order_date),
+            currency=move.currency_id,
+        )
 
     @api.model
     def _findings_currency(self, move, batch):

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools.misc import formatLang
 
 from ..services import checks, checks_entitlements
@@ -83,28 +83,10 @@ class AccountMoveAiChecks(models.AbstractModel):
         """What ``pricelist`` gives for ``line``'s order line, as the invoice shows prices
         (currency, unit, fiscal position), as ``_price_ref_line`` prices the order's."""
         move = line.move_id
-        company, currency, uom = move.company_id, move.currency_id, line.product_uom_id
+        company = move.company_id
         product = line.product_id.with_company(company)
-        sale_line = line.sale_line_ids[:1]
-        order_date = sale_line._get_order_date()
-        quantity = sale_line.product_uom_id._compute_quantity(
-            sale_line.product_uom_qty or 1.0, uom, raise_if_failure=False
-        )
-        rule = self._pick_pricelist_rule(
-            rules.get(pricelist.id, []),
-            product,
-            uom._compute_quantity(quantity, product.uom_id, raise_if_failure=False),
-            order_date,
-        )
-        price = rule._compute_price(
-            product.with_context(**sale_line._get_product_price_context()),
-            quantity,
-            uom,
-            fields.Date.to_date(order_date),
-            currency=currency,
-        )
         return product._get_tax_included_unit_price_from_price(
-            price,
+            self._pricelist_price(pricelist, line, rules),
             product_taxes=product.taxes_id._filter_taxes_by_company(company),
             fiscal_position=move.fiscal_position_id,
         )

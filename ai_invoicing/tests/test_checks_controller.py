@@ -217,6 +217,6 @@ class TestControllerChecks(AiChecksCommon):
         self.assertEqual(small, large, f"3 invoices: {small} queries, 12 invoices: {large}")
         self.assertEqual(
             Checks._run_batch(invoices),
-            {invoice.id: Checks._run(invoice) for invoice in invoices},
+            {invoice.id: Checks._run_checks(invoice) for invoice in invoices},
             "each invoice alone gets the same findings as in the batch",
         )

@@ -172,7 +172,7 @@ class TestDoublesChecks(AiChecksCommon):
         for fact in ("'Barrel-aged Quad (order)'", "10 Units are invoiced", "only 0 Units"):
             self.assertIn(fact, message)
         Checks = self.env["account.move.ai.checks"].with_user(self.reviewer)
-        findings = Checks._run(invoice.with_user(self.reviewer))
+        findings = Checks._run_checks(invoice.with_user(self.reviewer))
         self.assertEqual(self._codes(findings), ["lots_missing"], "as a reviewer too")
         self.company.ai_check_lots = False
         self.assertEqual(self._recheck(invoice), [])

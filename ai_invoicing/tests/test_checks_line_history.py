@@ -194,7 +194,7 @@ class TestLineHistoryChecks(AiChecksCommon):
         self.assertEqual(queries(invoices), large)
         self.assertEqual(
             Checks._run_batch(invoices),
-            {invoice.id: Checks._run(invoice) for invoice in invoices},
+            {invoice.id: Checks._run_checks(invoice) for invoice in invoices},
         )
 
     def test_line_history_index_exists(self):

@@ -130,7 +130,7 @@ class TestPartyAndSupplyChecks(AiChecksCommon):
             self.assertIn(fact, message)
         # a reviewer without stock rights re-runs the checks when approving a changed draft
         Checks = self.env["account.move.ai.checks"].with_user(self.reviewer)
-        findings = Checks._run(invoice.with_user(self.reviewer))
+        findings = Checks._run_checks(invoice.with_user(self.reviewer))
         self.assertEqual(self._codes(findings), ["goods_stayed_untaxed"])
         self.company.ai_check_place_of_supply = False
         self.assertEqual(self._recheck(invoice), [])
