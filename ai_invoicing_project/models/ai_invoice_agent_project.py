@@ -372,64 +372,67 @@ class AiInvoiceAgentProject(models.AbstractModel):
         )
         by_sale_line = timesheets.grouped("so_line")
         milestones_by_line = self._milestones_by_line(invoice, sale_lines, scope)
-        period = scope["period"]
-        facts, evidence = [], {"timesheets": timesheets, "milestones": None, "expenses": None}
         # sudo: project.milestone, hr.expense - see the sale lines above
-        evidence["milestones"] = self.env["project.milestone"].sudo()
-        evidence["expenses"] = self.env["hr.expense"].sudo()
+        evidence = {
+            "timesheets": timesheets,
+            "milestones": self.env["project.milestone"].sudo(),
+            "expenses": self.env["hr.expense"].sudo(),
+        }
+        facts = []
         for index, line in enumerate(lines, start=1):
             sale_line = line.sale_line_ids[:1].sudo()  # sudo: see above
-            entries = [
-                self._time_entry(timesheet)
-                for timesheet in by_sale_line.get(sale_line, timesheets.browse())
-            ]
-            milestones = milestones_by_line.get(
-                sale_line,
-                self.env["project.milestone"].sudo(),  # sudo: see above
-            )
-            expenses = sale_line.expense_ids
+            entries = by_sale_line.get(sale_line, timesheets.browse())
+            milestones = milestones_by_line.get(sale_line, evidence["milestones"].browse())
             evidence["milestones"] |= milestones
-            evidence["expenses"] |= expenses
-            if sale_line.is_expense or expenses:
-                kind = "expense"
-            elif sale_line.qty_delivered_method == "milestones":
-                kind = "milestone"
-            elif entries or sale_line.qty_delivered_method == "timesheet":
-                kind = "timesheets"
-            else:
-                kind = "other"
-            label = self._label_without_people(line.name or "", expenses)
-            facts.append(
-                LineFacts(
-                    ref=f"L{index}",
-                    heading=heading_of(label) or line.product_id.display_name,
-                    label=label,
-                    kind=kind,
-                    quantity=line.quantity,
-                    uom=line.product_uom_id.name or "",
-                    period=period if kind == "timesheets" else None,
-                    tasks=summarize_by_task(entries),
-                    milestones=[
-                        MilestoneFact(
-                            name=milestone.name,
-                            percentage=milestone.quantity_percentage,
-                            reached_date=milestone.reached_date or None,
-                            tasks=tuple(milestone.task_ids.mapped("name")),
-                        )
-                        for milestone in milestones
-                    ],
-                    expenses=[
-                        ExpenseItem(
-                            id=expense.id,
-                            name=expense.name or "",
-                            date=expense.date or None,
-                            receipts=expense.nb_attachment,
-                        )
-                        for expense in expenses
-                    ],
-                )
-            )
+            evidence["expenses"] |= sale_line.expense_ids
+            facts.append(self._line_facts(f"L{index}", line, sale_line, entries, milestones, scope))
         return facts, evidence
+
+    @api.model
+    def _line_facts(self, ref, line, sale_line, timesheets, milestones, scope):
+        """What invoice line ``line`` aggregates: its time entries, milestones, expenses."""
+        entries = [self._time_entry(timesheet) for timesheet in timesheets]
+        expenses = sale_line.expense_ids
+        kind = self._line_kind(sale_line, entries, expenses)
+        label = self._label_without_people(line.name or "", expenses)
+        return LineFacts(
+            ref=ref,
+            heading=heading_of(label) or line.product_id.display_name,
+            label=label,
+            kind=kind,
+            quantity=line.quantity,
+            uom=line.product_uom_id.name or "",
+            period=scope["period"] if kind == "timesheets" else None,
+            tasks=summarize_by_task(entries),
+            milestones=[
+                MilestoneFact(
+                    name=milestone.name,
+                    percentage=milestone.quantity_percentage,
+                    reached_date=milestone.reached_date or None,
+                    tasks=tuple(milestone.task_ids.mapped("name")),
+                )
+                for milestone in milestones
+            ],
+            expenses=[
+                ExpenseItem(
+                    id=expense.id,
+                    name=expense.name or "",
+                    date=expense.date or None,
+                    receipts=expense.nb_attachment,
+                )
+                for expense in expenses
+            ],
+        )
+
+    @api.model
+    def _line_kind(self, sale_line, entries, expenses):
+        if sale_line.is_expense or expenses:
+            return "expense"
+        if sale_line.qty_delivered_method == "milestones":
+            return "milestone"
+        if entries or sale_line.qty_delivered_method == "timesheet":
+            return "timesheets"
+        return "other"
 
     @api.model
     def _label_without_people(self, label, expenses):
