@@ -95,8 +95,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
 
     @api.model
     def _log_vals(self, company, result):
-        line = result.line
-        data = result.data
+        """The transaction's log: applied, waiting for a person, or no match."""
+        line, data = result.line, result.data
         best = result.suggestions[0] if result.suggestions else None
         customer = data.index.item(best.item_ids[0]).partner_id if best else None
         vals = {
@@ -109,49 +109,59 @@ class AiInvoiceAgentCash(models.AbstractModel):
             vals["flags"] = [flag.model_dump() for flag in result.llm.flags]
             vals.update(result.llm.log_vals())
         if result.applied:
-            vals.update(
-                state="done",
-                decision="applied",
-                rationale=self.env._(
-                    "Applied automatically to %(items)s: %(why)s. Confidence %(score)s%% (at "
-                    "least %(threshold)s%% and %(margin)s points ahead of the next suggestion "
-                    "required).",
-                    items=self._item_names(result.applied, data),
-                    why=result.applied.explanation,
-                    score=self._percent(result.applied.score),
-                    threshold=self._percent(company.ai_cash_threshold / 100.0),
-                    margin=self._percent(company.ai_cash_margin / 100.0),
-                ),
-            )
-        elif best:
-            why = self._why_waiting(company, result)
-            vals.update(
-                state="needs_review",
-                decision="suggested",
-                review_required=True,
-                review_reason=why,
-                rationale=self.env._(
-                    "%(count)s suggestion(s) wait for a person (%(why)s). Best: %(items)s, "
-                    "confidence %(score)s%%: %(expl)s.",
-                    count=len(result.suggestions),
-                    why=why,
-                    items=self._item_names(best, data),
-                    score=self._percent(best.score),
-                    expl=best.explanation,
-                ),
-            )
-        else:
-            vals.update(
-                state="done",
-                decision="no_match",
-                rationale=self.env._(
-                    "No open customer item fits this transaction: no reference of an open "
-                    "invoice in the label, and no open amount (or combination) of the payer "
-                    "equals %(amount)s. A person reconciles it.",
-                    amount=self._money(line.amount, line.currency_id),
-                ),
-            )
-        return vals
+            return dict(vals, **self._applied_log_vals(company, result))
+        if best:
+            return dict(vals, **self._waiting_log_vals(company, result, best))
+        return dict(vals, **self._no_match_log_vals(line))
+
+    @api.model
+    def _applied_log_vals(self, company, result):
+        return {
+            "state": "done",
+            "decision": "applied",
+            "rationale": self.env._(
+                "Applied automatically to %(items)s: %(why)s. Confidence %(score)s%% (at "
+                "least %(threshold)s%% and %(margin)s points ahead of the next suggestion "
+                "required).",
+                items=self._item_names(result.applied, result.data),
+                why=result.applied.explanation,
+                score=self._percent(result.applied.score),
+                threshold=self._percent(company.ai_cash_threshold / 100.0),
+                margin=self._percent(company.ai_cash_margin / 100.0),
+            ),
+        }
+
+    @api.model
+    def _waiting_log_vals(self, company, result, best):
+        why = self._why_waiting(company, result)
+        return {
+            "state": "needs_review",
+            "decision": "suggested",
+            "review_required": True,
+            "review_reason": why,
+            "rationale": self.env._(
+                "%(count)s suggestion(s) wait for a person (%(why)s). Best: %(items)s, "
+                "confidence %(score)s%%: %(expl)s.",
+                count=len(result.suggestions),
+                why=why,
+                items=self._item_names(best, result.data),
+                score=self._percent(best.score),
+                expl=best.explanation,
+            ),
+        }
+
+    @api.model
+    def _no_match_log_vals(self, line):
+        return {
+            "state": "done",
+            "decision": "no_match",
+            "rationale": self.env._(
+                "No open customer item fits this transaction: no reference of an open "
+                "invoice in the label, and no open amount (or combination) of the payer "
+                "equals %(amount)s. A person reconciles it.",
+                amount=self._money(line.amount, line.currency_id),
+            ),
+        }
 
     @api.model
     def _why_waiting(self, company, result):
