@@ -1,4 +1,5 @@
 from . import ai_log_mixin
+from . import ai_write_guard_mixin
 from . import ai_invoice_batch
 from . import ai_invoice_log
 from . import ai_invoice_agent

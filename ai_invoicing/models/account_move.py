@@ -10,8 +10,7 @@ from odoo.http import request
 from ..services.checks import findings_to_json
 from ..services.templates import findings_html
 
-# Only the review path writes these; an RPC client cannot pass this object in a context.
-_AI_REVIEW_WRITE = object()
+# Only the review path writes these (ai.write.guard.mixin)
 AI_REVIEW_FIELDS = frozenset(
     {
         "ai_review_state",
@@ -26,7 +25,7 @@ AI_REVIEW_FIELDS = frozenset(
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ["account.move", "ai.log.mixin"]
+    _inherit = ["account.move", "ai.log.mixin", "ai.write.guard.mixin"]
     _ai_log_field = "move_id"
 
     # The checks' look-ups per customer (duplicate candidates, posted history) stay an
@@ -111,34 +110,31 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # The review cannot be bypassed: writes, posting, cancel, reset
     # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        if self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE:
-            for vals in vals_list:
-                # defaults pass (a bank statement line creates its entry through _inherits
-                # with every default); a review state or finding of one's own does not
-                if any(vals[f] and vals[f] != "none" for f in AI_REVIEW_FIELDS & set(vals)):
-                    raise AccessError(self._ai_review_write_refused())
-        return super().create(vals_list)
+    @api.model
+    def _ai_guarded_fields(self):
+        return super()._ai_guarded_fields() | AI_REVIEW_FIELDS
 
-    def write(self, vals):
-        if AI_REVIEW_FIELDS & set(vals) and (
-            self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE
-        ):
-            raise AccessError(self._ai_review_write_refused())
-        res = super().write(vals)
-        self._ai_reopen_if_changed()
-        return res
+    @api.model
+    def _ai_guard_hits(self, vals):
+        # defaults pass (a bank statement line creates its entry through _inherits with
+        # every default); a review state or finding of one's own does not
+        return any(vals[f] and vals[f] != "none" for f in self._ai_guarded_fields() & set(vals))
 
-    def _ai_review_write_refused(self):
+    @api.model
+    def _ai_guard_refused(self):
         return self.env._(
             "The AI review of an invoice changes only through Approve and Reject, by an AI "
             "Invoicing reviewer."
         )
 
+    def write(self, vals):
+        res = super().write(vals)
+        self._ai_reopen_if_changed()
+        return res
+
     def _ai_write(self, vals):
         """The review path's own writes of the protected review fields."""
-        return self.with_context(ai_review_write=_AI_REVIEW_WRITE).write(vals)
+        return self._ai_guarded_write(vals)
 
     def _post(self, soft=True):
         pending = self.filtered(lambda m: m.ai_review_state == "pending")

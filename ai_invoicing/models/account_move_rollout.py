@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 from ..services import rollout
-from .account_move import _AI_REVIEW_WRITE
 
 
 class AccountMove(models.Model):
@@ -22,20 +20,9 @@ class AccountMove(models.Model):
         groups="base.group_user",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE and any(
-            vals.get("ai_rollout_scope_id") for vals in vals_list
-        ):
-            raise AccessError(self._ai_review_write_refused())
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if "ai_rollout_scope_id" in vals and (
-            self.env.context.get("ai_review_write") is not _AI_REVIEW_WRITE
-        ):
-            raise AccessError(self._ai_review_write_refused())
-        return super().write(vals)
+    @api.model
+    def _ai_guarded_fields(self):
+        return super()._ai_guarded_fields() | {"ai_rollout_scope_id"}
 
     # ------------------------------------------------------------------
     # What the level allows

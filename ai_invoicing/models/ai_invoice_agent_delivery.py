@@ -52,8 +52,13 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         }
 
     @api.model
-    def _dedup_fields(self):
-        return ("move_id",)
+    def _dedup_key(self, vals):
+        """An invoice is sent once, whatever asked for it."""
+        return f"move:{vals['move_id']}"
+
+    @api.model
+    def _document(self, log):
+        return log.move_id
 
     # ------------------------------------------------------------------
     # Run
@@ -233,10 +238,6 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
                 **prepared.get("llm_vals", {}),
             },
         )
-
-    @api.model
-    def _document(self, log):
-        return log.move_id
 
     # ------------------------------------------------------------------
     # Attachments
