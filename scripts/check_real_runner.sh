@@ -56,7 +56,7 @@ CONFEOF
 SERVER_PID=$!
 
 rc=0
-timeout 420 "$PY" scripts/real_runner_check.py --url "http://127.0.0.1:$PORT" --db "$DB" \
+timeout 600 "$PY" scripts/real_runner_check.py --url "http://127.0.0.1:$PORT" --db "$DB" \
   --server-pid "$SERVER_PID" --orders "${RUNNER_ORDERS:-24}" || rc=$?
 if [ "$rc" != 0 ]; then
   echo "--- server log (last 60 lines, $LOG) ---"

@@ -421,7 +421,8 @@ class Check:
 
     def all_sent(self):
         rows = self.sql(
-            "SELECT count(*) FILTER (WHERE NOT is_move_sent), count(*) FROM account_move "
+            "SELECT count(*) FILTER (WHERE NOT COALESCE(is_move_sent, FALSE)), count(*) "
+            "FROM account_move "
             "WHERE id = ANY(%s)",
             (self.posted,),
         )[0]
@@ -468,8 +469,8 @@ class Check:
                 120,
             )
         self.posted = self.post_drafts()
-        self.wait_until("the sending of the posted invoices", self.all_sent, 240)
-        self.wait_until("the end of every AI job", self.no_ai_job_left, 120)
+        self.wait_until("the sending of the posted invoices", self.all_sent, 300)
+        self.wait_until("the end of every AI job", self.no_ai_job_left, 180)
         self.verify()
         self.report()
         return not self.errors
