@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import re
+from datetime import date
+from typing import Any, NamedTuple
 
 from odoo import api, models
 from odoo.exceptions import UserError
@@ -35,6 +37,14 @@ LINE_DESCRIPTIONS = PromptSpec(
 REASON_PROJECT_MANAGER = "project_manager"
 
 
+class ProjectPeriod(NamedTuple):
+    """What the period run hands the project agent: a project and its ended period."""
+
+    project: Any  # project.project
+    start: date
+    end: date
+
+
 class AiInvoiceAgentProject(models.AbstractModel):
     """Drafts project invoices: at a reached milestone, and at each period end.
 
@@ -60,17 +70,16 @@ class AiInvoiceAgentProject(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _prepare_log_vals(self, record, trigger):
-        """``record`` is the reached milestone, or the project whose period ended
-        (the period, ``(start, end)``, in the context key ``ai_project_period``)."""
-        if record._name == "project.milestone":
+        """``record`` is the reached milestone, or a ``ProjectPeriod`` (a project whose
+        invoicing period ended)."""
+        if isinstance(record, ProjectPeriod):
+            project = record.project
+            order = project.sale_order_id
+            vals = {"ai_period_start": record.start, "ai_period_end": record.end}
+        else:
             project = record.project_id
             order = record.sale_line_id.order_id
             vals = {"milestone_id": record.id}
-        else:
-            project = record
-            order = project.sale_order_id
-            start, end = self.env.context["ai_project_period"]
-            vals = {"ai_period_start": start, "ai_period_end": end}
         company = order.company_id or project.company_id or self.env.company
         return dict(
             vals,

@@ -4,6 +4,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 
 from ..services.project_invoicing import closed_periods
+from .ai_invoice_agent_project import ProjectPeriod
 
 INVOICE_PERIODS = [("none", "None"), ("weekly", "Weekly"), ("monthly", "Monthly")]
 
@@ -63,7 +64,7 @@ class ProjectProject(models.Model):
                 last_end[periods[-1][1]] |= project
         agent = self.env["ai.invoice.agent.project"]
         for period, group in sorted(by_period.items()):
-            agent.with_context(ai_project_period=period)._enqueue(group, "period")
+            agent._enqueue([ProjectPeriod(project, *period) for project in group], "period")
         for end, group in last_end.items():
             group.write({"ai_last_period_end": end})
 
