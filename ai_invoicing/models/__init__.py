@@ -10,6 +10,7 @@ from . import ai_invoice_agent_draft
 from . import account_move
 from . import account_move_line
 from . import account_move_ai_checks
+from . import account_move_ai_checks_batch
 from . import account_move_send
 from . import queue_job
 from . import res_company
