@@ -1,5 +1,6 @@
 from . import ai_invoice_log
 from . import ai_invoice_agent_project
+from . import ai_invoice_agent_project_lines
 from . import ai_invoice_agent_billing
 from . import account_move_ai_checks
 from . import project_milestone
