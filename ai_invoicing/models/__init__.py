@@ -68,6 +68,8 @@ from . import account_move_ai_checks_rate_age
 from . import account_move_ai_checks_doubles
 from . import account_move_ai_checks_lots
 from . import ai_rollout_scope
+from . import ai_rollout_scope_selection
+from . import ai_rollout_scope_accuracy
 from . import ai_invoice_log_rollout
 from . import res_company_rollout
 from . import res_partner_rollout
