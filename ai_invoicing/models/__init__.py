@@ -67,3 +67,5 @@ from . import ai_invoice_agent_draft_rollout
 from . import ai_learned_exception
 from . import account_move_ai_checks_learned
 from . import ir_module_module
+from . import res_partner_followup
+from . import res_company_followup
