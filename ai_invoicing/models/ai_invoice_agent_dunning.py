@@ -633,6 +633,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     "amount": inv.get("amount_due") or "",
                 }
             )
+        blocks = self._links_into_table(blocks, rows)
         company = log.company_id
         responsible = company._ai_followup_responsible(log.partner_id)
         color = company.email_secondary_color or "#875A7B"
@@ -655,6 +656,23 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             )
         )
         return Markup(html)
+
+    @api.model
+    def _links_into_table(self, blocks, rows):
+        """One Pay Now button per invoice goes into its row of the table (several links),
+        with the line that introduced them."""
+        names = {row["name"]: row for row in rows}
+        pays = [b for b in blocks if b[0] == dunning_document.PAY and b[1] in names]
+        if len(pays) < 2 or (dunning_document.TABLE,) not in blocks:
+            return blocks
+        for block in pays:
+            names[block[1]]["url"] = block[2]
+        first = blocks.index(pays[0])
+        kept = [b for b in blocks if b not in pays]
+        before = blocks[first - 1] if first else None
+        if before and before[0] == dunning_document.TEXT and before[1].rstrip().endswith(":"):
+            kept.remove(before)
+        return kept
 
     @api.model
     def _letter(self, log, partner, level):

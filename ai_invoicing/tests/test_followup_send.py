@@ -205,3 +205,16 @@ class TestFollowupSend(FollowupCommon):
         self.assertEqual(log.dunning_level_id, self.final)
         self.assertEqual((log.state, log.decision), ("done", "sent"), "the clerk's send is theirs")
         self.assertEqual(self.customer.with_company(self.company).ai_followup_status, "reminded")
+
+    def test_several_invoices_one_pay_button_per_row(self):
+        one = self._invoice(10, 100.0)
+        two = self._invoice(12, 200.0)
+        self._wizard(self.customer).save().action_send()
+        body = self._body()
+        self.assertNotIn("You can pay online here", body, "the buttons are in the table")
+        table = body.split("<table")[1].split("</table>")[0]
+        self.assertEqual(table.count("Pay Now"), 2)
+        self.assertNotIn("Pay Now", body.split("</table>")[1], "and nowhere else")
+        for invoice in (one, two):
+            self.assertIn(invoice.access_token, table)
+        self.assertNotIn("[PAYMENT_LINK]", body)
