@@ -637,6 +637,15 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         company = log.company_id
         responsible = company._ai_followup_responsible(log.partner_id)
         color = company.email_secondary_color or "#875A7B"
+        pay_note = ""
+        # sudo: res.partner.bank - the company's own account, printed for the customer
+        account = company.partner_id.sudo().bank_ids[:1]
+        if paper and account:
+            pay_note = wording._(
+                "Please pay by bank transfer to %(account)s, with the invoice numbers as "
+                "reference.",
+                account=account.display_name,
+            )
         html = (
             self.env["ir.qweb"]
             .with_context(lang=lang)
@@ -647,6 +656,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     "rows": rows,
                     "signature_name": responsible.name if responsible else "",
                     "company_name": company.name,
+                    "pay_note": pay_note,
                     "button_style": (
                         f"background-color: {color}; padding: 8px 16px; text-decoration: none;"
                         " color: #fff; border-radius: 5px; font-size: 13px;"

@@ -71,6 +71,9 @@ class TestFollowupSend(FollowupCommon):
         self.assertEqual(len(self._logs()), 1)
 
     def test_letter_on_letterhead_without_raw_url_and_signed(self):
+        self.env["res.partner.bank"].create(
+            {"acc_number": "BE71096123456769", "partner_id": self.company.partner_id.id}
+        )
         invoice = self._invoice(10, 80.0)
         form = self._wizard(self.customer)
         form.send_email = False
@@ -95,6 +98,7 @@ class TestFollowupSend(FollowupCommon):
         self.assertIn("Rita Reviewer", html)
         self.assertIn(self.company.name, html)
         self.assertIn("Amount Due", html)
+        self.assertIn("Please pay by bank transfer to", html, "how to pay, on paper")
         letters = self.env["ir.attachment"].search(
             [("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
