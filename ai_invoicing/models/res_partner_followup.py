@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools.misc import format_date
 
 from .res_partner import _AI_FOLLOWUP_WRITE
 
@@ -69,10 +70,32 @@ class ResPartner(models.Model):
             partner._message_log(
                 body=self.env._(
                     "Next reminder set to %(date)s by %(user)s.",
-                    date=when or "-",
+                    date=format_date(self.env, when) if when else "-",
                     user=self.env.user.name,
                 )
             )
+
+    @api.depends_context("company")
+    def _compute_ai_followup_reason(self):
+        """Today's plan, and who sends it when the run does not (manual, postponed)."""
+        res = super()._compute_ai_followup_reason()
+        today = fields.Date.context_today(self)
+        for partner in self:
+            reason = partner.ai_followup_reason
+            if not reason:
+                continue
+            hold = partner.ai_followup_hold_until
+            if hold and hold > today:
+                partner.ai_followup_reason = self.env._(
+                    "%(reason)s Postponed: no reminder before %(date)s (Send & Print still can).",
+                    reason=reason,
+                    date=format_date(self.env, hold),
+                )
+            elif partner.ai_followup_mode == "manual":
+                partner.ai_followup_reason = self.env._(
+                    "%(reason)s Manual follow-up: send it with Send & Print.", reason=reason
+                )
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):

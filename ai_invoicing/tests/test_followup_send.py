@@ -195,6 +195,12 @@ class TestFollowupSend(FollowupCommon):
             )
         )
         self.assertEqual(requires, manual, "Requires Follow-up: the manual one, not the postponed")
+        manual.invalidate_recordset(["ai_followup_reason"])
+        self.assertIn(
+            "Manual follow-up: send it with Send & Print",
+            manual.with_user(self.reviewer).ai_followup_reason,
+        )
+        self.assertIn("Postponed", self.customer.with_user(self.reviewer).ai_followup_reason)
         self.assertEqual(self.company._ai_followup_responsible(manual), clerk)
         self.assertEqual(self.company._ai_followup_responsible(self.customer), self.reviewer)
         # Send & Print sends it, signed by its own responsible
