@@ -126,8 +126,11 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 ),
             )
         level = self.env["ai.dunning.level"].browse(plan.level.id)
-        message = self._compose(company, partner, plan, data, level, today)
-        if manual and manual.get("body"):
+        clerk_text = bool(manual and manual.get("body"))
+        # the clerk's text replaces the composed one: no LLM call for a text nobody reads
+        composer = company.with_context(ai_followup_clerk_text=True) if clerk_text else company
+        message = self._compose(composer, partner, plan, data, level, today)
+        if clerk_text:
             # the clerk's own text (Send & Print): theirs to write, the facts stay Odoo's
             message["subject"] = manual.get("subject") or message["subject"]
             message["body"] = dunning.insert_payment_link(manual["body"], message["link_text"])

@@ -14,3 +14,10 @@ class ResCompany(models.Model):
             if own and own.active:
                 return own.sudo(False)
         return super()._ai_followup_responsible(partner)
+
+    def _ai_llm_gateway(self):
+        """No LLM for a reminder whose text a clerk wrote (Send & Print): the template
+        stands in for the facts, the clerk's text is sent."""
+        if self.env.context.get("ai_followup_clerk_text"):
+            return None
+        return super()._ai_llm_gateway()

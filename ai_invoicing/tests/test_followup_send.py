@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import json
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
 
+from .fake_llm_server import completion
 from .test_followup import FollowupCommon
 
 
@@ -228,3 +230,38 @@ class TestFollowupSend(FollowupCommon):
         for invoice in (one, two):
             self.assertIn(invoice.access_token, table)
         self.assertNotIn("[PAYMENT_LINK]", body)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupSendLlm(FollowupCommon):
+    """With the LLM on, the text to edit is the guarded LLM text; the clerk's send does not
+    ask the LLM again."""
+
+    def test_llm_text_to_edit_and_no_second_call(self):
+        server = self._start_fake_llm(max_retries=0)
+        invoice = self._invoice(8, 1500.0)
+        server.script(
+            completion(
+                json.dumps(
+                    {
+                        "subject": "About your invoice",
+                        "body": f"Dear team, {invoice.name} of $ 1,500.00 is open. "
+                        "Pay here: [PAYMENT_LINK]",
+                    }
+                )
+            )
+        )
+        form = Form(
+            self.env["ai.dunning.send.wizard"]
+            .with_user(self.reviewer)
+            .with_context(default_partner_ids=self.customer.ids)
+        )
+        self.assertIn("Pay here: [PAYMENT_LINK]", form.body, "the LLM's text, link as placeholder")
+        self.assertEqual(len(server.requests), 1)
+        form.save().action_send()
+        self.assertEqual(len(server.requests), 1, "the clerk's text is sent as is")
+        log = self._logs()
+        self.assertEqual(log.decision, "sent")
+        body = self._body()
+        self.assertIn("is open", body)
+        self.assertIn(invoice.access_token, body)

@@ -89,7 +89,9 @@ class AiDunningSendWizard(models.TransientModel):
         values["partner_ids"] = [fields.Command.set(partners.ids)]
         plans = self._plans(partners)
         values["summary"] = self._summary_text(partners, plans)
-        if len(partners) == 1 and plans[partners.id][0] is not None:
+        # create() asks again for the fields the client did not send: compose (maybe an LLM
+        # call) only when the text itself is asked for
+        if "body" in fields_list and len(partners) == 1 and plans[partners.id][0] is not None:
             plan, data = plans[partners.id]
             message = self._compose_one(partners, plan, data)
             if message:
