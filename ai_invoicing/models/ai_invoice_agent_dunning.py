@@ -640,6 +640,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         company = log.company_id
         responsible = company._ai_followup_responsible(log.partner_id)
         color = company.email_secondary_color or "#875A7B"
+        text_color = company.email_primary_color or "#FFFFFF"
         pay_note = ""
         # sudo: res.partner.bank - the company's own account, printed for the customer
         account = company.partner_id.sudo().bank_ids[:1]
@@ -660,10 +661,12 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                     "signature_name": responsible.name if responsible else "",
                     "company_name": company.name,
                     "pay_note": pay_note,
+                    # Odoo's own e-mail button: the company's button colours (Settings >
+                    # Email Templates), as mail's notification layout draws it
                     "button_style": (
-                        f"background-color: {color}; padding: 8px 16px; text-decoration: none;"
-                        " color: #fff; border-radius: 5px; font-size: 13px;"
-                        " display: inline-block;"
+                        f"background-color: {color}; color: {text_color};"
+                        " padding: 8px 12px; border-radius: 3px; font-size: 12px;"
+                        " font-weight: bold; text-decoration: none; display: inline-block;"
                     ),
                 },
             )
