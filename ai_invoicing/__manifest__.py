@@ -57,6 +57,9 @@
         "wizards/ai_invoice_feedback_wizard_rollout_views.xml",
         "wizards/ai_invoice_review_wizard_learned_views.xml",
         "views/ai_learned_exception_views.xml",
+        "report/ai_followup_document.xml",
+        "wizards/ai_dunning_send_wizard_views.xml",
+        "views/res_partner_followup_views.xml",
     ],
     "demo": ["demo/ai_invoicing_demo.xml", "demo/ai_rollout_demo.xml"],
     "assets": {

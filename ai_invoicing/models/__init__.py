@@ -79,3 +79,4 @@ from . import ai_invoice_agent_drafting_rollout
 from . import ai_learned_exception
 from . import account_move_ai_checks_learned
 from . import ir_module_module
+from . import res_partner_followup

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import hashlib
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -373,7 +373,12 @@ class AccountMove(models.Model):
         self.activity_schedule(
             "ai_invoicing.mail_activity_type_ai_review",
             summary=self.env._("Review AI-drafted invoice"),
-            note=Markup("<p>%s</p>") % escape(reason).replace("\n", Markup("<br/>")),
+            # one statement of why: the banner on the invoice (its AI Checks tab for the
+            # detail); the activity and the chatter point there
+            note=Markup("<p>%s</p>")
+            % self.env._(
+                "Approve or reject this draft: why it waits is at the top of the invoice."
+            ),
             user_id=self.company_id._ai_responsible_user(self).id,
         )
 

@@ -189,7 +189,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         if hit.code == "pricelist_not_entitled":
             message = self.env._(
                 "%(order)s is priced with pricelist '%(pricelist)s', but %(customer)s's own "
-                "pricelist is '%(own)s': '%(product)s' at %(price)s where its own pricelist "
+                "pricelist is '%(own)s': %(product)s at %(price)s where its own pricelist "
                 "gives %(own_price)s (%(gap)s lower; lines below its own pricelist: %(count)s). "
                 "Check the customer is entitled to that pricelist.",
                 order=order.name,
@@ -204,7 +204,7 @@ class AccountMoveAiChecks(models.AbstractModel):
             )
         elif hit.code == "double_discount":
             message = self.env._(
-                "'%(product)s' has a %(discount)s line discount on top of pricelist "
+                "%(product)s has a %(discount)s line discount on top of pricelist "
                 "'%(pricelist)s', which already lowers its price from %(list_price)s to "
                 "%(pricelist_price)s: %(net)s net, %(total)s below the list price. Check the "
                 "customer is entitled to both discounts.",

@@ -224,7 +224,7 @@ class AccountMoveAiChecks(models.AbstractModel):
                     f"{self._format_qty(line.quantity)} {line.product_uom_id.name} ({invoiced})"
                 )
             message = self.env._(
-                "'%(product)s': %(invoiced)s invoiced, where %(customer)s usually takes "
+                "%(product)s: %(invoiced)s invoiced, where %(customer)s usually takes "
                 "%(usual)s %(unit)s (between %(low)s and %(high)s on its last %(count)s "
                 "invoice lines of it). Check the quantity and its unit of measure.",
                 product=product.display_name,
@@ -245,7 +245,7 @@ class AccountMoveAiChecks(models.AbstractModel):
             else:
                 explained = self.env._("no pricelist gives it")
             message = self.env._(
-                "'%(product)s' is invoiced at a net unit price of %(price)s per %(unit)s, "
+                "%(product)s is invoiced at a net unit price of %(price)s per %(unit)s, "
                 "%(gap)s from the %(usual)s %(customer)s paid on its recent invoices, and "
                 "%(explained)s. Check whether the price was changed by hand.",
                 product=product.display_name,
@@ -259,7 +259,7 @@ class AccountMoveAiChecks(models.AbstractModel):
         else:
             Tax = self.env["account.tax"]
             message = self.env._(
-                "'%(product)s' is invoiced with %(taxes)s, but on %(customer)s's last "
+                "%(product)s is invoiced with %(taxes)s, but on %(customer)s's last "
                 "%(count)s invoice lines of it (same fiscal position) it always had "
                 "%(usual_taxes)s. Check the product's and the line's taxes.",
                 product=product.display_name,

@@ -88,7 +88,7 @@ class AccountMoveAiChecks(models.AbstractModel):
                     hit.code,
                     hit.severity,
                     self.env._(
-                        "'%(product)s' is tracked by lots or serial numbers and the invoices "
+                        "%(product)s is tracked by lots or serial numbers and the invoices "
                         "print them, but %(invoiced)s %(unit)s are invoiced and only "
                         "%(lots)s %(unit)s were delivered with a lot: the invoice would list "
                         "none for the rest. Invoice after the delivery, or complete its lots.",
@@ -143,7 +143,7 @@ class AccountMoveAiChecks(models.AbstractModel):
                     hit.code,
                     hit.severity,
                     self.env._(
-                        "'%(product)s' is invoiced on delivered quantities, but nothing of it "
+                        "%(product)s is invoiced on delivered quantities, but nothing of it "
                         "was delivered and left to invoice (%(qty)s invoiced). Invoice it once "
                         "the service is done and recorded on the order.",
                         product=product.display_name,

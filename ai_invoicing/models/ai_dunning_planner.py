@@ -115,7 +115,7 @@ class AiDunningPlanner(models.AbstractModel):
     def _plan_batch(self, company, partners, levels, today, trigger):
         data = self._gather(company, partners)
         plans = self._plan(company, data, levels, today)
-        to_send = [plan for plan in plans if plan.send]
+        to_send, by_hand = self._split_by_hand(data, [plan for plan in plans if plan.send], today)
         logs = self.env["ai.invoice.agent.dunning"]._enqueue(
             [
                 DunningRequest(data.partners.browse(plan.partner_id), plan, company)
@@ -125,8 +125,31 @@ class AiDunningPlanner(models.AbstractModel):
         )
         self._store_statuses(company, data, [plan for plan in plans if not plan.send], today)
         stats = Counter(plan.skipped or "to_send" for plan in plans)
-        stats.update(customers=len(plans), queued=len(logs))
+        stats.update(customers=len(plans), queued=len(logs), by_hand=len(by_hand))
         return stats
+
+    @api.model
+    def _split_by_hand(self, data, plans, today):
+        """(plans the run sends, plans left to a clerk): customers in manual follow-up mode
+        and customers whose next reminder a clerk postponed are not sent by a run; a manual
+        customer due today shows under Requires Follow-up (next action today)."""
+        partners = data.partners
+        partners.fetch(["ai_followup_mode", "ai_followup_hold_until"])
+        to_send, by_hand, due_today = [], [], []
+        for plan in plans:
+            partner = partners.browse(plan.partner_id)
+            hold = partner.ai_followup_hold_until
+            if hold and hold > today:
+                by_hand.append(plan)
+            elif partner.ai_followup_mode == "manual":
+                by_hand.append(plan)
+                if partner.ai_followup_next_date != today:
+                    due_today.append(partner.id)
+            else:
+                to_send.append(plan)
+        if due_today:
+            partners.browse(due_today)._ai_followup_write({"ai_followup_next_date": today})
+        return to_send, by_hand
 
     # ------------------------------------------------------------------
     # Reading Odoo data (constant number of queries per batch)

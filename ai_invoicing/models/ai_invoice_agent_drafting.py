@@ -407,8 +407,8 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
             self._chatter(
                 invoice,
                 self.env._(
-                    "Drafted by the AI agent (%(log)s) and held for review: %(reason)s",
+                    "Drafted by the AI agent (%(log)s) and held for review: why is at the top "
+                    "of the invoice and in the log.",
                     log=log._get_html_link(),
-                    reason=log.review_reason,
                 ),
             )

@@ -7,7 +7,7 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import dunning, templates
+from ..services import dunning, dunning_document, templates
 from ..services.dunning import PAYMENT_LINK_PLACEHOLDER, CustomerState
 from ..services.guardrails import AllowedOutput
 from ..services.llm_schemas import DunningReminder
@@ -89,7 +89,18 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         partner = partner.with_company(company)
         today = fields.Date.context_today(self)
         plan, data = self.env["ai.dunning.planner"]._plan_partner(company, partner, today)
-        if plan is None or not plan.send:
+        manual = (log.source_data or {}).get("manual")
+        hold = partner.ai_followup_hold_until
+        if not manual and plan is not None and plan.send and hold and hold > today:
+            return self._skip(
+                log,
+                self.env._(
+                    "%(partner)s was not reminded: the next reminder was postponed to %(date)s.",
+                    partner=partner.display_name,
+                    date=self._wording().date(hold),
+                ),
+            )
+        if not (plan is not None and plan.send) and not (manual and self._manual_sendable(plan)):
             return self._skip(
                 log,
                 self.env._(
@@ -99,12 +110,23 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                 ),
             )
         level = self.env["ai.dunning.level"].browse(plan.level.id)
-        message = self._compose(company, partner, plan, data, level, today)
+        clerk_text = bool(manual and manual.get("body"))
+        # the clerk's text replaces the composed one: no LLM call for a text nobody reads
+        composer = self.with_context(ai_followup_clerk_text=True) if clerk_text else self
+        message = composer._compose(company, partner, plan, data, level, today)
+        if clerk_text:
+            # the clerk's own text (Send & Print): theirs to write, the facts stay Odoo's
+            message["subject"] = manual.get("subject") or message["subject"]
+            message["body"] = dunning.insert_payment_link(manual["body"], message["link_text"])
         state_before = partner._ai_followup_state_vals()
         self._store_sent(partner, plan, today)
         vals = self._reminder_log_vals(plan, level, message, state_before)
         vals["source_data"]["planned"] = (log.source_data or {}).get("planned")
-        if level.needs_approval:
+        if manual:
+            vals["source_data"]["manual"] = manual
+            if manual.get("body"):
+                vals["source_data"]["text_source"] = "clerk"
+        if level.needs_approval and not manual:
             # not "Reminded": nothing went out until a reviewer approves it
             partner._ai_followup_write({"ai_followup_status": "awaiting_approval"})
             activity = self._ask_approval(log, partner, level, message)
@@ -124,7 +146,30 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             )
         log._system_write(vals)  # the letter is printed from the log
         channel = self._deliver(log, partner, level, self._stored_message(log))
-        return self._done(log, {"decision": "sent", "rationale": self._rationale(log, channel)})
+        rationale = self._rationale(log, channel)
+        if manual:
+            rationale += " " + self.env._(
+                "Sent by %(user)s from Send & Print.", user=log.user_id.name or ""
+            )
+        return self._done(log, {"decision": "sent", "rationale": rationale})
+
+    @api.model
+    def _manual_sendable(self, plan):
+        """A clerk may send a reminder by hand when invoices are due, even when the level
+        was already sent or the amount is below the minimum (not to an excluded customer,
+        nor during a promise to pay)."""
+        return (
+            plan is not None
+            and bool(plan.invoices)
+            and plan.skipped in (None, dunning.SKIP_ALREADY_SENT, dunning.SKIP_BELOW_MINIMUM)
+        )
+
+    @api.model
+    def _delay(self, logs):
+        """Send & Print runs its reminders at once, in the clerk's request (no job)."""
+        if self.env.context.get("ai_followup_send_now"):
+            return
+        return super()._delay(logs)
 
     @api.model
     def _lock_partner_or_retry(self, partner):
@@ -144,6 +189,14 @@ class AiInvoiceAgentDunning(models.AbstractModel):
     # ------------------------------------------------------------------
     # The message
     # ------------------------------------------------------------------
+    @api.model
+    def _llm_gateway(self, company):
+        # no LLM for a reminder whose text a clerk wrote (Send & Print): the template
+        # stands in for the facts, the clerk's text is sent
+        if self.env.context.get("ai_followup_clerk_text"):
+            return None
+        return super()._llm_gateway(company)
+
     @api.model
     def _compose(self, company, partner, plan, data, level, today):
         """Recipient, language, facts and the guarded text of one reminder."""
@@ -203,6 +256,7 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             "formatted": formatted,
             "outcome": outcome,
             "links": links,
+            "link_text": link_text,
             "risk_note": dunning.risk_note(behaviour, w=self._wording()),
             "lines": data.lines,
         }
@@ -406,9 +460,10 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             channel=channel,
             count=len(data.get("invoices") or []),
             totals=totals,
-            origin=self.env._("LLM")
-            if data.get("text_source") == "llm"
-            else self.env._("template"),
+            origin={
+                "llm": self.env._("LLM"),
+                "clerk": self.env._("clerk's own text"),
+            }.get(data.get("text_source"), self.env._("template")),
             lang=data.get("lang"),
         )
         if data.get("risk_note"):
@@ -420,15 +475,21 @@ class AiInvoiceAgentDunning(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _deliver(self, log, partner, level, message):
-        """Send the stored message by the level's action; return what was done (a phrase)."""
+        """Send the stored message by the level's action (or by the clerk's choice on Send &
+        Print); return what was done (a phrase)."""
         company = log.company_id
         contact = message["contact"] or partner
         responsible = company._ai_followup_responsible(partner)
+        manual = (log.source_data or {}).get("manual")
+        if manual:
+            by_email, letter = bool(manual.get("email")), bool(manual.get("letter"))
+        else:
+            by_email, letter = level.action in EMAIL_ACTIONS, level.action in LETTER_ACTIONS
         attachments = self.env["ir.attachment"]
         done = []
-        if level.action in LETTER_ACTIONS:
+        if letter:
             attachments = self._letter(log, partner, level)
-        if level.action in EMAIL_ACTIONS:
+        if by_email:
             if not contact.email:
                 raise UserError(
                     self.env._(
@@ -438,20 +499,37 @@ class AiInvoiceAgentDunning(models.AbstractModel):
                         partner=partner.display_name,
                     )
                 )
+            mail_attachments = attachments
+            if manual and manual.get("attach_invoices"):
+                mail_attachments |= self._invoice_attachments(log)
             # sudo: res.partner - the reminder is posted by the follow-up system: the agent
             # and the approving reviewer need not edit contacts; the author is the company
             partner.sudo().with_context(lang=message["lang"]).message_post(
-                body=plaintext2html(message["body"]),
+                body=self._reminder_html(log),
                 subject=message["subject"],
                 partner_ids=contact.ids,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
-                attachment_ids=attachments.ids,
+                attachment_ids=mail_attachments.ids,
                 author_id=company.partner_id.id,
                 email_from=company.email_formatted or None,
                 notify_skip_followers=True,  # to the customer's contact only, not a copy
             )
             done.append(self.env._("e-mailed to %(email)s", email=contact.email))
+        if manual:
+            if letter:
+                self._chatter_with_attachments(
+                    partner,
+                    self.env._(
+                        "Reminder letter '%(level)s' printed by %(user)s (%(log)s).",
+                        level=level.name,
+                        user=log.user_id.name or "",
+                        log=log._get_html_link(),
+                    ),
+                    attachments,
+                )
+                done.append(self.env._("printed as a letter"))
+            return ", ".join(done)
         if level.action == "letter":
             self._chatter_with_attachments(
                 partner,
@@ -484,6 +562,125 @@ class AiInvoiceAgentDunning(models.AbstractModel):
             )
             done.append(self.env._("a phone call planned for %(user)s", user=responsible.name))
         return ", ".join(done)
+
+    @api.model
+    def _invoice_attachments(self, log):
+        """The PDFs of the reminded invoices (Odoo's own invoice report), to attach."""
+        moves = (
+            self.env["account.move"]
+            .browse([inv["move_id"] for inv in (log.source_data or {}).get("invoices") or []])
+            .exists()
+        )
+        attachments = self.env["ir.attachment"]
+        for move in moves:
+            pdf = move.invoice_pdf_report_id
+            if not pdf:
+                content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+                    "account.account_invoices", move.ids
+                )
+                # sudo: ir.attachment - a copy of Odoo's invoice PDF filed with the reminder
+                pdf = (
+                    self.env["ir.attachment"]
+                    .sudo()
+                    .create(
+                        {
+                            "name": f"{move._get_invoice_report_filename()}",
+                            "raw": content,
+                            "mimetype": "application/pdf",
+                            "res_model": "res.partner",
+                            "res_id": log.partner_id.id,
+                        }
+                    )
+                )
+            attachments |= pdf
+        return attachments
+
+    @api.model
+    def _reminder_html(self, log, paper=False):
+        """The stored reminder of ``log`` as a document (e-mail body or letter content):
+        the invoices in a table, a Pay Now button (never a raw URL on paper), a signature;
+        in the language it was written in, with Odoo's formatters."""
+        data = log.source_data or {}
+        lang = data.get("lang") or "en_US"
+        agent = self.with_context(lang=lang)
+        wording = agent._wording(lang)
+        facts = data.get("facts") or {}
+        links = [url for _name, url in data.get("payment_links") or []]
+        blocks = dunning_document.reminder_blocks(
+            data.get("body") or "",
+            templates.dunning_invoice_lines(facts, wording),
+            links,
+            paper=paper,
+        )
+        moves = self.env["account.move"].browse(
+            [inv["move_id"] for inv in data.get("invoices") or []]
+        )
+        dates = {move.id: move.invoice_date or move.date for move in moves.exists()}
+        rows = []
+        for inv in data.get("invoices") or []:
+            days = inv.get("days_overdue") or 0
+            rows.append(
+                {
+                    "name": inv["name"],
+                    "date": wording.date(dates.get(inv["move_id"])),
+                    "due": wording.date(inv.get("due_date")),
+                    "late": days > 0,  # the due date in red: the text says how late
+                    "amount": inv.get("amount_due") or "",
+                }
+            )
+        blocks = self._links_into_table(blocks, rows)
+        company = log.company_id
+        responsible = company._ai_followup_responsible(log.partner_id)
+        color = company.email_secondary_color or "#875A7B"
+        text_color = company.email_primary_color or "#FFFFFF"
+        pay_note = ""
+        # sudo: res.partner.bank - the company's own account, printed for the customer
+        account = company.partner_id.sudo().bank_ids[:1]
+        if paper and account:
+            pay_note = wording._(
+                "Please pay by bank transfer to %(account)s, with the invoice numbers as "
+                "reference.",
+                account=account.display_name,
+            )
+        html = (
+            self.env["ir.qweb"]
+            .with_context(lang=lang)
+            ._render(
+                "ai_invoicing.ai_followup_reminder_content",
+                {
+                    "blocks": blocks,
+                    "rows": rows,
+                    "signature_name": responsible.name if responsible else "",
+                    "company_name": company.name,
+                    "pay_note": pay_note,
+                    # Odoo's own e-mail button: the company's button colours (Settings >
+                    # Email Templates), as mail's notification layout draws it
+                    "button_style": (
+                        f"background-color: {color}; color: {text_color};"
+                        " padding: 8px 12px; border-radius: 3px; font-size: 12px;"
+                        " font-weight: bold; text-decoration: none; display: inline-block;"
+                    ),
+                },
+            )
+        )
+        return Markup(html)
+
+    @api.model
+    def _links_into_table(self, blocks, rows):
+        """One Pay Now button per invoice goes into its row of the table (several links),
+        with the line that introduced them."""
+        names = {row["name"]: row for row in rows}
+        pays = [b for b in blocks if b[0] == dunning_document.PAY and b[1] in names]
+        if len(pays) < 2 or (dunning_document.TABLE,) not in blocks:
+            return blocks
+        for block in pays:
+            names[block[1]]["url"] = block[2]
+        first = blocks.index(pays[0])
+        kept = [b for b in blocks if b not in pays]
+        before = blocks[first - 1] if first else None
+        if before and before[0] == dunning_document.TEXT and before[1].rstrip().endswith(":"):
+            kept.remove(before)
+        return kept
 
     @api.model
     def _letter(self, log, partner, level):

@@ -34,6 +34,13 @@ class ResCompany(models.Model):
     )
 
     def _ai_followup_responsible(self, partner=None):
-        """Who receives the follow-up activities of ``partner``."""
+        """Who receives the follow-up activities of ``partner``: the customer's own
+        follow-up responsible (Follow-up tab), else the company's, else the AI review
+        responsible."""
         self.ensure_one()
+        if partner:
+            # sudo: res.partner - who is responsible is read whoever runs the follow-up
+            own = partner.commercial_partner_id.sudo().with_company(self).ai_followup_responsible_id
+            if own and own.active:
+                return own.sudo(False)
         return self.ai_followup_responsible_id or self._ai_responsible_user(partner)

@@ -145,7 +145,7 @@ def check_fiscal_position(
                 Finding(
                     "tax_mismatch",
                     "error",
-                    f"Taxes on '{line.product_name}' are '{line.actual_tax_names or 'none'}' but "
+                    f"Taxes on {line.product_name} are '{line.actual_tax_names or 'none'}' but "
                     f"the fiscal position maps the product's taxes to "
                     f"'{line.expected_tax_names or 'none'}'.",
                     "taxes",
@@ -338,7 +338,7 @@ def check_quantities(lines: Sequence[QtyLine], rounding: float = 1e-6) -> list[F
                 Finding(
                     "qty_negative",
                     "warning",
-                    f"'{line.product_name}' is invoiced with a negative quantity "
+                    f"{line.product_name} is invoiced with a negative quantity "
                     f"({line.invoiced_qty:g} {line.uom_name}).",
                     "quantities",
                 )
@@ -349,7 +349,7 @@ def check_quantities(lines: Sequence[QtyLine], rounding: float = 1e-6) -> list[F
                 Finding(
                     "qty_over_delivered",
                     "error",
-                    f"'{line.product_name}': {line.invoiced_qty:g} {line.uom_name} invoiced but "
+                    f"{line.product_name}: {line.invoiced_qty:g} {line.uom_name} invoiced but "
                     f"only {line.deliverable_qty:g} {basis} and not yet invoiced.",
                     "quantities",
                 )
@@ -387,7 +387,7 @@ def check_over_delivery(
             Finding(
                 "qty_above_ordered",
                 "warning",
-                f"'{line.product_name}'{on_order}: {line.invoiced_qty:g}{uom} invoiced to date"
+                f"{line.product_name}{on_order}: {line.invoiced_qty:g}{uom} invoiced to date"
                 f"{delivered} but {detail}. Check that the customer accepts the extra quantity.",
                 "over_delivery",
             )
@@ -408,7 +408,7 @@ def check_prices(
                     Finding(
                         "price_deviation",
                         "warning",
-                        f"'{line.product_name}' is invoiced at {line.invoice_price_unit:,.2f} "
+                        f"{line.product_name} is invoiced at {line.invoice_price_unit:,.2f} "
                         f"but ordered at {reference:,.2f} ({deviation:.1f}% off, tolerance "
                         f"{tolerance_pct:g}%).",
                         "prices",
@@ -419,7 +419,7 @@ def check_prices(
                 Finding(
                     "discount_too_high",
                     "warning",
-                    f"'{line.product_name}' has a {line.discount_pct:g}% discount, above the "
+                    f"{line.product_name} has a {line.discount_pct:g}% discount, above the "
                     f"{max_discount_pct:g}% ceiling.",
                     "prices",
                 )
@@ -450,7 +450,7 @@ def check_price_reference(
                 Finding(
                     "price_below_cost",
                     "warning",
-                    f"'{line.product_name}' is sold at a unit price of "
+                    f"{line.product_name} is sold at a unit price of "
                     f"{_money(line.price_display, net)}{_after_discount(line)}, below its cost of "
                     f"{_money(line.cost_display, line.cost)}: this line loses money.",
                     "price_reference",
@@ -476,7 +476,7 @@ def _below_reference(line: PriceRefLine, net: float, tolerance_pct: float) -> Fi
     return Finding(
         code,
         "warning",
-        f"'{line.product_name}' is invoiced at a unit price of {_money(line.price_display, net)}"
+        f"{line.product_name} is invoiced at a unit price of {_money(line.price_display, net)}"
         f"{_after_discount(line)} but {source} "
         f"{_money(display, reference)}: {gap_pct:.1f}% lower, above the {tolerance_pct:g}% "
         "tolerance. Check whether the price was changed by hand.",

@@ -112,7 +112,7 @@ class TestEntitlementChecks(AiChecksCommon):
         self.assertEqual(self._codes(log), ["double_discount"])
         message = log.findings[0]["message"]
         for fact in (
-            "'Blonde 30L keg' has a 10% line discount",
+            "Blonde 30L keg has a 10% line discount",
             "'Horeca BE'",
             self._fmt(155.0),
             self._fmt(138.0),

@@ -24,9 +24,12 @@ class TestReviewRouting(AiInvoicingCommon):
         self.assertEqual(invoice.ai_review_reason, log.review_reason)
         note = invoice.message_ids.filtered(lambda m: log.name in (m.body or ""))
         self.assertIn("held for review", note.body, "the invoice's chatter says why it waits")
-        self.assertIn("above the review threshold", note.body)
+        self.assertIn("at the top of the invoice", note.body)
+        self.assertNotIn("above the review threshold", note.body, "said once: on the invoice")
         activities = self._review_activities(invoice)
         self.assertEqual(len(activities), 1, "one activity, not one per reviewer")
+        self.assertIn("at the top of the invoice", activities.note)
+        self.assertNotIn("above the review threshold", activities.note)
         self.assertTrue(activities.user_id.has_group("ai_invoicing.group_ai_invoicing_reviewer"))
 
     def test_threshold_uses_company_currency(self):

@@ -7,3 +7,4 @@ from . import ai_invoice_review_wizard_learned
 from . import ai_cash_reject_wizard
 from . import ai_cash_manual_match_wizard
 from . import ai_cash_partner_wizard
+from . import ai_dunning_send_wizard
