@@ -20,11 +20,14 @@ from . import res_config_settings
 from . import res_config_settings_followup
 from . import res_config_settings_cash
 from . import res_partner
+from . import res_partner_followup
 from . import sale_order
 from . import stock_picking
 from . import ai_dunning_level
 from . import ai_dunning_planner
 from . import ai_invoice_agent_dunning
+from . import ai_invoice_agent_dunning_delivery
+from . import ai_invoice_agent_dunning_approval
 from . import ai_cash_reconciliation
 from . import ai_cash_suggestion
 from . import ai_cash_suggestion_decisions
@@ -79,4 +82,4 @@ from . import ai_invoice_agent_drafting_rollout
 from . import ai_learned_exception
 from . import account_move_ai_checks_learned
 from . import ir_module_module
-from . import res_partner_followup
+from . import res_partner_followup_clerk

@@ -11,7 +11,7 @@ from odoo import api, fields, models
 
 from ..services import dunning
 from ..services.dunning import CustomerState, OpenItem, ReminderPlan
-from .res_partner import AI_FOLLOWUP_FIELDS
+from .res_partner_followup import AI_FOLLOWUP_FIELDS
 
 _logger = logging.getLogger(__name__)
 
