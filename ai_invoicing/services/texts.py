@@ -1,0 +1,80 @@
+"""Texts the pure services write for people to read, in English, ready to be translated.
+
+No Odoo import here. A service writes ``_("... %(name)s", name=value)``: the result is a
+``Text``, a ``str`` holding the English text (so the services and their tests read English as
+before) that keeps its template and named params. Odoo's exporter extracts these ``_()``
+calls, so every template is in the addon's ``.pot``; the Odoo layer says the text in the
+reader's language with ``say(text, wording)`` (``ai.invoice.agent._wording(lang)``: ``env._``
+of this addon, so the template is looked up in its translations). ``join`` keeps a list of
+texts joined by a separator translatable part by part.
+"""
+
+from collections.abc import Iterable
+
+
+class Text(str):
+    """English (or already said) text that remembers its template and params."""
+
+    source: str
+    params: dict
+    english: str
+
+    def __new__(cls, source: str, /, **params) -> "Text":
+        value = source % params if params else source
+        text = super().__new__(cls, value)
+        text.source, text.params, text.english = source, params, value
+        return text
+
+    @classmethod
+    def said(cls, value: str, like: "Text") -> "Text":
+        """``value`` (the text in some language) with ``like``'s template and params."""
+        text = super().__new__(cls, value)
+        text.source, text.params, text.english = like.source, like.params, like.english
+        return text
+
+
+class Joined(str):
+    """Texts joined by a separator; each part is said on its own."""
+
+    sep: str
+    parts: tuple
+    english: str
+
+    def __new__(cls, sep: str, parts: Iterable[str]) -> "Joined":
+        parts = tuple(parts)
+        value = sep.join(parts)
+        joined = super().__new__(cls, value)
+        joined.sep, joined.parts = sep, parts
+        joined.english = sep.join(english(part) for part in parts)
+        return joined
+
+
+def _(source: str, /, **params) -> Text:
+    """A translatable text: the English now, the template and params for ``say``."""
+    return Text(source, **params)
+
+
+def join(sep: str, parts: Iterable[str]) -> Joined:
+    return Joined(sep, parts)
+
+
+def english(text: str) -> str:
+    """The English of a text, whatever language it was said in since."""
+    return getattr(text, "english", text)
+
+
+def say(text, w) -> str:
+    """``text`` in the language of ``w`` (a ``templates.Wording``); plain strings as they are.
+
+    The result keeps the structure (a ``Text`` or ``Joined``), so it can be said again and its
+    English stays readable by code (``english``).
+    """
+    if isinstance(text, Text):
+        params = {key: say(value, w) for key, value in text.params.items()}
+        return Text.said(w._(text.source, **params) if params else w._(text.source), text)
+    if isinstance(text, Joined):
+        parts = tuple(say(part, w) for part in text.parts)
+        joined = str.__new__(Joined, text.sep.join(parts))
+        joined.sep, joined.parts, joined.english = text.sep, parts, text.english
+        return joined
+    return text
