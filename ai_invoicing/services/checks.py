@@ -595,12 +595,12 @@ def _below_reference(line: PriceRefLine, net: float, tolerance_pct: float) -> Fi
         "warning",
         _(
             "'%(product)s' is invoiced at a unit price of %(price)s%(after_discount)s but "
-            "%(source)s %(reference)s: %(gap)s%% lower, above the %(tolerance)s%% tolerance. "
+            "%(basis)s %(reference)s: %(gap)s%% lower, above the %(tolerance)s%% tolerance. "
             "Check whether the price was changed by hand.",
             product=line.product_name,
             price=_money(line.price_display, net),
             after_discount=_after_discount(line),
-            source=source,
+            basis=source,
             reference=_money(display, reference),
             gap=f"{gap_pct:.1f}",
             tolerance=f"{tolerance_pct:g}",
