@@ -12,7 +12,26 @@ texts joined by a separator translatable part by part.
 from collections.abc import Iterable
 
 
-class Text(str):
+class _Immutable(str):
+    """A ``str`` with fixed attributes: copies are itself, pickles keep the attributes."""
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuild(cls, value, attributes):
+    text = str.__new__(cls, value)
+    text.__dict__.update(attributes)
+    return text
+
+
+class Text(_Immutable):
     """English (or already said) text that remembers its template and params."""
 
     source: str
@@ -33,7 +52,7 @@ class Text(str):
         return text
 
 
-class Joined(str):
+class Joined(_Immutable):
     """Texts joined by a separator; each part is said on its own."""
 
     sep: str
