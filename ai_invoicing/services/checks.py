@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
 
-from .texts import _, join
+from .texts import Joined, Text, _, join, to_data
 
 Severity = Literal["info", "warning", "error"]
 _RANK = {"info": 0, "warning": 1, "error": 2}
@@ -862,4 +862,9 @@ def review_reasons(findings: Iterable[Finding]) -> list[str]:
 
 
 def findings_to_json(findings: Iterable[Finding]) -> list[dict]:
-    return [asdict(f) for f in findings]
+    """Findings as JSON; a translatable message keeps its template and params in ``text``,
+    so that each reader can read it in their own language (``texts.from_data``)."""
+    return [
+        asdict(f) | ({"text": to_data(f.message)} if isinstance(f.message, (Text, Joined)) else {})
+        for f in findings
+    ]

@@ -97,3 +97,22 @@ def say(text, w) -> str:
         joined.sep, joined.parts, joined.english = text.sep, parts, text.english
         return joined
     return text
+
+
+def to_data(text):
+    """A text as JSON-able data (template, params, parts), to be said later by ``from_data``."""
+    if isinstance(text, Text):
+        return {"source": text.source, "params": {k: to_data(v) for k, v in text.params.items()}}
+    if isinstance(text, Joined):
+        return {"sep": text.sep, "parts": [to_data(part) for part in text.parts]}
+    return text
+
+
+def from_data(data):
+    """The English ``Text`` (or ``Joined``) that ``to_data`` stored; other values as they are."""
+    if isinstance(data, dict) and "source" in data:
+        params = {key: from_data(value) for key, value in (data.get("params") or {}).items()}
+        return Text(data["source"], **params)
+    if isinstance(data, dict) and "sep" in data:
+        return Joined(data["sep"], (from_data(part) for part in data.get("parts") or ()))
+    return data

@@ -30,3 +30,4 @@ from . import test_learned_exception
 from . import test_cash_tour
 from . import test_clerk_screens
 from . import test_languages
+from . import test_languages_internal

@@ -58,3 +58,16 @@ def test_a_check_and_a_cash_reason_say_themselves_in_another_language():
         1, (2,), "exact", 0.9, "EUR", {}, (_("%(paid)s equals the residual", paid=_("amount")),)
     )
     assert say(suggestion.explanation, _french()) == "le montant égal au montant dû"
+
+
+def test_stored_texts_are_said_later_in_another_language():
+    from ai_invoicing.services.texts import from_data
+
+    finding = checks.Finding(
+        "x", "warning", join(" ", (_("%(paid)s equals the residual", paid=_("amount")), "x")), "c"
+    )
+    [data] = checks.findings_to_json([finding])
+    assert data["message"] == "amount equals the residual x"
+    again = from_data(json.loads(json.dumps(data["text"])))
+    assert again == data["message"]
+    assert say(again, _french()) == "le montant égal au montant dû x"
