@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from .texts import _, join
+from .texts import Amount, _, join
 
 Kind = Literal["exact", "combination", "partial", "overpayment", "early_discount", "reference_only"]
 PartnerSource = Literal["line", "account", "name"]
@@ -233,8 +233,8 @@ def from_minor(units: int, currency: str) -> Decimal:
 
 
 def format_amount(units: int, currency: str) -> str:
-    digits = currency_digits(currency)
-    return f"{from_minor(units, currency):,.{digits}f} {currency}"
+    """``1,234.50 EUR`` (a ``texts.Amount``: the reader's format when said)."""
+    return Amount(from_minor(units, currency), currency_digits(currency), currency)
 
 
 def normalize_reference(text: str | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
 
-from .texts import Joined, Text, _, join, to_data
+from .texts import Amount, Joined, Text, _, amount, join, to_data
 
 Severity = Literal["info", "warning", "error"]
 _RANK = {"info": 0, "warning": 1, "error": 2}
@@ -509,8 +509,8 @@ def check_prices(
                             "'%(product)s' is invoiced at %(price)s but ordered at %(ordered)s "
                             "(%(deviation)s%% off, tolerance %(tolerance)s%%).",
                             product=line.product_name,
-                            price=f"{line.invoice_price_unit:,.2f}",
-                            ordered=f"{reference:,.2f}",
+                            price=amount(line.invoice_price_unit),
+                            ordered=amount(reference),
                             deviation=f"{deviation:.1f}",
                             tolerance=f"{tolerance_pct:g}",
                         ),
@@ -614,7 +614,7 @@ def _below(value: float, reference: float) -> bool:
 
 
 def _money(display: str, value: float) -> str:
-    return display or f"{value:,.2f}"
+    return display or amount(value)
 
 
 def _after_discount(line: PriceRefLine) -> str:
@@ -684,7 +684,7 @@ def check_duplicates(
 
 
 def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bool) -> Finding:
-    amount = candidate.amount_display or f"{candidate.amount_total:,.2f} {candidate.currency}"
+    total = candidate.amount_display or amount(candidate.amount_total, 2, candidate.currency)
     if same_origin:
         link = _("origin %(origin)s", origin=candidate.origin)
     else:
@@ -699,7 +699,7 @@ def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bo
         other=other.name,
         date=str(other.date),
         facts=facts,
-        amount=amount,
+        amount=total,
         link=link,
     )
     orders = (candidate.sale_order or candidate.origin, other.sale_order or other.origin)
@@ -745,8 +745,8 @@ def check_unusual_amount(
                 _(
                     "Total %(amount)s is unusually high for this customer (average %(mean)s "
                     "over %(count)s posted invoices).",
-                    amount=f"{amount:,.2f}",
-                    mean=f"{mean:,.2f}",
+                    amount=Amount(amount),
+                    mean=Amount(mean),
                     count=len(history),
                 ),
                 "unusual_amount",

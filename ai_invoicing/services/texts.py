@@ -68,6 +68,30 @@ class Joined(_Immutable):
         return joined
 
 
+class Amount(_Immutable):
+    """An amount written the English way (``1,234.50 EUR``), in the reader's format by ``say``."""
+
+    value: float
+    digits: int
+    currency: str
+    english: str
+
+    def __new__(cls, value, digits: int = 2, currency: str = "") -> "Amount":
+        english = f"{value:,.{digits}f}" + (f" {currency}" if currency else "")
+        text = super().__new__(cls, english)
+        text.value, text.digits, text.currency, text.english = (
+            float(value),
+            digits,
+            currency,
+            english,
+        )
+        return text
+
+
+def amount(value, digits: int = 2, currency: str = "") -> Amount:
+    return Amount(value, digits, currency)
+
+
 def _(source: str, /, **params) -> Text:
     """A translatable text: the English now, the template and params for ``say``."""
     return Text(source, **params)
@@ -91,6 +115,11 @@ def say(text, w) -> str:
     if isinstance(text, Text):
         params = {key: say(value, w) for key, value in text.params.items()}
         return Text.said(w._(text.source, **params) if params else w._(text.source), text)
+    if isinstance(text, Amount):
+        if text.digits != 2:
+            return text
+        said = w.number(text.value) + (f" {text.currency}" if text.currency else "")
+        return _rebuild(Amount, said, dict(text.__dict__))
     if isinstance(text, Joined):
         parts = tuple(say(part, w) for part in text.parts)
         joined = str.__new__(Joined, text.sep.join(parts))
@@ -105,6 +134,8 @@ def to_data(text):
         return {"source": text.source, "params": {k: to_data(v) for k, v in text.params.items()}}
     if isinstance(text, Joined):
         return {"sep": text.sep, "parts": [to_data(part) for part in text.parts]}
+    if isinstance(text, Amount):
+        return {"amount": text.value, "digits": text.digits, "currency": text.currency}
     return text
 
 
@@ -115,4 +146,6 @@ def from_data(data):
         return Text(data["source"], **params)
     if isinstance(data, dict) and "sep" in data:
         return Joined(data["sep"], (from_data(part) for part in data.get("parts") or ()))
+    if isinstance(data, dict) and "amount" in data:
+        return Amount(data["amount"], data.get("digits", 2), data.get("currency") or "")
     return data

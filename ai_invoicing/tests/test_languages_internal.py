@@ -73,6 +73,7 @@ class TestCashReasonsInTheReadersLanguage(CashCommon):
         self.assertEqual(top.kind, "partial")
         self.assertIn(f"Référence {invoice.name} dans le libellé", top.explanation)
         self.assertIn("paiement partiel : ", top.explanation)
+        self.assertIn("paiement partiel : 400,00 USD sur 1", top.explanation, "French amounts")
         self.assertIn("le reste reste ouvert", top.explanation)
         self.assertNotIn("in the label", top.explanation)
         self.assertNotIn("partial payment", top.explanation)
@@ -81,4 +82,4 @@ class TestCashReasonsInTheReadersLanguage(CashCommon):
         self._process(other)
         explanation = self._suggestions(other)[:1].explanation
         self.assertIn(f"Reference {invoice.name} in the label", explanation)
-        self.assertIn("partial payment: ", explanation)
+        self.assertIn("partial payment: 400.00 USD of 1,000.00 USD open", explanation)

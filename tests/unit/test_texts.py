@@ -71,3 +71,16 @@ def test_stored_texts_are_said_later_in_another_language():
     again = from_data(json.loads(json.dumps(data["text"])))
     assert again == data["message"]
     assert say(again, _french()) == "le montant égal au montant dû x"
+
+
+def test_amounts_are_english_until_said_in_the_readers_format():
+    from ai_invoicing.services.texts import amount, from_data, to_data
+
+    french = Wording(
+        format_number=lambda value: f"{value:,.2f}".replace(",", " ").replace(".", ",")
+    )
+    text = _("partial payment: %(paid)s", paid=cash_matching.format_amount(123450, "EUR"))
+    assert text == "partial payment: 1,234.50 EUR"
+    assert say(text, french) == "partial payment: 1 234,50 EUR"
+    assert say(from_data(to_data(text)), french) == "partial payment: 1 234,50 EUR"
+    assert say(amount(5, 0, "JPY"), french) == "5 JPY", "other decimals stay as they are"
