@@ -14,7 +14,7 @@ from ..services import cash_matching
 from ..services.guardrails import AllowedOutput
 from ..services.prompts import REMITTANCE_REFERENCES
 from ..services.templates import fallback_remittance_references
-from ..services.texts import english, say
+from ..services.texts import english, say, to_data
 from .ai_cash_reconciliation import CashConflict
 
 SUGGESTIONS_PER_LINE = 5
@@ -692,6 +692,7 @@ class AiInvoiceAgentCash(models.AbstractModel):
             "confidence": round(suggestion.score * 100.0, 2),
             "kind": suggestion.kind,
             "explanation": self._sentence(suggestion.explanation),
+            "explanation_data": to_data(suggestion.explanation),
             "currency_id": data.currencies[first.currency.upper()].id,
             "amount_applied": float(sum(suggestion.amount_applied.values(), Decimal(0))),
             "write_off_amount": float(suggestion.write_off),

@@ -83,3 +83,10 @@ class TestCashReasonsInTheReadersLanguage(CashCommon):
         explanation = self._suggestions(other)[:1].explanation
         self.assertIn(f"Reference {invoice.name} in the label", explanation)
         self.assertIn("partial payment: 400.00 USD of 1,000.00 USD open", explanation)
+        # and the French clerk reads that English match in French on the suggestion
+        suggestion = self._suggestions(other)[:1].with_user(self.clerk).with_context(lang="fr_FR")
+        self.assertIn("paiement partiel : 400,00 USD sur 1", suggestion.explanation_said)
+        self.assertIn("paiement partiel : 400,00 USD sur 1", suggestion.explanation_line)
+        self.assertNotIn("partial payment", suggestion.explanation_said)
+        english = self._suggestions(other)[:1].with_context(lang="en_US")
+        self.assertEqual(english.explanation_said, english.explanation, "English as stored")
