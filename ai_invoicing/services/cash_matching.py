@@ -22,7 +22,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from .texts import Amount, _, join
+from .texts import Amount, Day, _, join
 
 Kind = Literal["exact", "combination", "partial", "overpayment", "early_discount", "reference_only"]
 PartnerSource = Literal["line", "account", "name"]
@@ -845,7 +845,7 @@ def _single(
         candidate.write_off = entry.minor - amount
         evidence.append(W_AMOUNT_EARLY)
         until = (
-            _(" until %(date)s", date=str(item.early_discount_until))
+            _(" until %(date)s", date=Day(item.early_discount_until))
             if item.early_discount_until
             else ""
         )

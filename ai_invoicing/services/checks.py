@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
 
-from .texts import Amount, Joined, Text, _, amount, join, to_data
+from .texts import Amount, Day, Joined, Text, _, amount, join, to_data
 
 Severity = Literal["info", "warning", "error"]
 _RANK = {"info": 0, "warning": 1, "error": 2}
@@ -697,7 +697,7 @@ def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bo
         "Possible duplicate of %(other)s (%(date)s): %(facts)s, same total %(amount)s and "
         "same %(link)s.",
         other=other.name,
-        date=str(other.date),
+        date=Day(other.date),
         facts=facts,
         amount=total,
         link=link,

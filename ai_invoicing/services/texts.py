@@ -10,6 +10,7 @@ texts joined by a separator translatable part by part.
 """
 
 from collections.abc import Iterable
+from datetime import date
 
 
 class _Immutable(str):
@@ -88,6 +89,20 @@ class Amount(_Immutable):
         return text
 
 
+class Day(_Immutable):
+    """A date written ISO (``2026-11-25``), in the reader's format by ``say``."""
+
+    value: date
+    english: str
+
+    def __new__(cls, value: date | str) -> "Day":
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10])
+        text = super().__new__(cls, value.isoformat())
+        text.value, text.english = value, value.isoformat()
+        return text
+
+
 def amount(value, digits: int = 2, currency: str = "") -> Amount:
     return Amount(value, digits, currency)
 
@@ -115,6 +130,8 @@ def say(text, w) -> str:
     if isinstance(text, Text):
         params = {key: say(value, w) for key, value in text.params.items()}
         return Text.said(w._(text.source, **params) if params else w._(text.source), text)
+    if isinstance(text, Day):
+        return _rebuild(Day, w.date(text.value), dict(text.__dict__))
     if isinstance(text, Amount):
         if text.digits != 2:
             return text
@@ -136,6 +153,8 @@ def to_data(text):
         return {"sep": text.sep, "parts": [to_data(part) for part in text.parts]}
     if isinstance(text, Amount):
         return {"amount": text.value, "digits": text.digits, "currency": text.currency}
+    if isinstance(text, Day):
+        return {"date": text.english}
     return text
 
 
@@ -146,6 +165,8 @@ def from_data(data):
         return Text(data["source"], **params)
     if isinstance(data, dict) and "sep" in data:
         return Joined(data["sep"], (from_data(part) for part in data.get("parts") or ()))
+    if isinstance(data, dict) and "date" in data:
+        return Day(date.fromisoformat(data["date"]))
     if isinstance(data, dict) and "amount" in data:
         return Amount(data["amount"], data.get("digits", 2), data.get("currency") or "")
     return data

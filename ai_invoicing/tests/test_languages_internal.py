@@ -52,6 +52,9 @@ class TestFindingsInTheReadersLanguage(AiChecksCommon):
         self.assertIn("même client, mêmes lignes, même total", french.message)
         self.assertIn(f"même origine {invoice.invoice_origin}", french.message)
         self.assertNotIn("same", french.message)
+        day = invoice.invoice_date or invoice.date
+        self.assertIn(f"({day.strftime('%m/%d/%Y')})", english.message, "en_US date format")
+        self.assertIn(f"({day.strftime('%d/%m/%Y')})", french.message, "the French reader's date")
 
 
 @tagged("post_install", "-at_install")

@@ -84,3 +84,14 @@ def test_amounts_are_english_until_said_in_the_readers_format():
     assert say(text, french) == "partial payment: 1 234,50 EUR"
     assert say(from_data(to_data(text)), french) == "partial payment: 1 234,50 EUR"
     assert say(amount(5, 0, "JPY"), french) == "5 JPY", "other decimals stay as they are"
+
+
+def test_dates_are_iso_until_said_in_the_readers_format():
+    from datetime import date
+
+    from ai_invoicing.services.texts import Day, from_data, to_data
+
+    belgian = Wording(format_date=lambda value: value.strftime("%d/%m/%Y"))
+    text = _(" until %(date)s", date=Day(date(2026, 3, 10)))
+    assert text == " until 2026-03-10"
+    assert say(from_data(to_data(text)), belgian) == " until 10/03/2026"
