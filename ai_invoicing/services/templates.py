@@ -344,7 +344,7 @@ def findings_html(findings, labels: dict[str, str]) -> Markup | bool:
     rows = Markup("").join(
         Markup(
             '<li class="list-group-item d-flex gap-2 align-items-start">'
-            '<span class="badge %s">%s</span><span>%s</span></li>'
+            '<span class="badge %s flex-shrink-0">%s</span><span>%s</span></li>'
         )
         % (
             _BADGES.get(item.get("severity"), "text-bg-secondary"),
