@@ -265,7 +265,7 @@ class TestLanguagesPrinted(LanguagesCommon):
     PRINTED = {
         "fr_BE": {"statement": ["Relevé de compte", "Total dû", "Dont échu"]},
         "nl_BE": {"statement": ["Rekeningoverzicht", "Totaal verschuldigd", "Waarvan vervallen"]},
-        "de_DE": {"statement": ["Kontoauszug", "Gesamtbetrag fällig", "Davon überfällig"]},
+        "de_DE": {"statement": ["Kontoauszug", "Fälliger Gesamtbetrag", "Davon überfällig"]},
     }
 
     def _has(self, text, html, why=""):
