@@ -9,6 +9,7 @@ from odoo.http import request
 
 from ..services.checks import findings_to_json
 from ..services.templates import findings_html
+from ..services.texts import from_data, say
 
 # Only the review path writes these (ai.write.guard.mixin)
 AI_REVIEW_FIELDS = frozenset(
@@ -98,11 +99,18 @@ class AccountMove(models.Model):
     )
 
     @api.depends("ai_check_findings")
+    @api.depends_context("lang")
     def _compute_ai_check_html(self):
-        """The findings as a list a clerk reads at a glance: a severity badge, the message."""
+        """The findings as a list a clerk reads at a glance: a severity badge, the message
+        (in the reader's language when the check stored its template)."""
         labels = self.env["ai.invoice.log"]._severity_labels()
+        w = self.env["ai.invoice.agent"]._wording(self.env.lang or "en_US")
         for move in self:
-            move.ai_check_html = findings_html(move.ai_check_findings, labels)
+            findings = [
+                dict(f, message=say(from_data(f["text"]), w)) if f.get("text") else f
+                for f in move.ai_check_findings or []
+            ]
+            move.ai_check_html = findings_html(findings, labels)
             move.ai_discount_flagged = any(
                 f["code"].startswith(("discount", "price")) for f in move.ai_check_findings or []
             )

@@ -1,10 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from collections import Counter
+from dataclasses import replace
 
 from odoo import api, fields, models
 from odoo.tools.misc import formatLang
 
 from ..services import checks
+from ..services.texts import say
 
 # Latest posted invoices per customer the amount and currency habits are learnt from.
 HISTORY_SIZE = 100
@@ -44,13 +46,17 @@ class AccountMoveAiChecks(models.AbstractModel):
         moves without one are looked up in the drafting logs.
         """
         batch = self._prefetch_batch(moves, source_keys or {})
+        # findings in the language of whoever runs the checks (the agent's user, a reviewer)
+        w = self.env["ai.invoice.agent"]._wording(
+            self.env.context.get("lang") or self.env.user.lang or "en_US"
+        )
         result = {}
         for move in moves:
             findings = []
             for enabled, check in self._check_functions(move, batch):
                 if enabled:
                     findings += check()
-            result[move.id] = findings
+            result[move.id] = [replace(f, message=say(f.message, w)) for f in findings]
         return result
 
     @api.model

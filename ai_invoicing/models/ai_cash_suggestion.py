@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from ..services.texts import from_data, say
 from .ai_cash_reconciliation import CashConflict
 
 KINDS = [
@@ -82,6 +83,14 @@ class AiCashSuggestion(models.Model):
     )
     kind = fields.Selection(KINDS, readonly=True, required=True)
     explanation = fields.Text(readonly=True)
+    explanation_data = fields.Json(
+        readonly=True, help="The explanation's templates and params, said in the reader's language."
+    )
+    explanation_said = fields.Text(
+        string="Explanation in Your Language",
+        compute="_compute_explanation_said",
+        help="The explanation in the language of the user reading it.",
+    )
     currency_id = fields.Many2one("res.currency", readonly=True)
     amount_applied = fields.Monetary(
         string="Applied", readonly=True, help="What the payment settles on the open items."
@@ -146,10 +155,23 @@ class AiCashSuggestion(models.Model):
         for suggestion in self:
             suggestion.invoice_ids = suggestion.move_line_ids.move_id
 
-    @api.depends("explanation", "stale_reason")
+    @api.depends("explanation", "explanation_data")
+    @api.depends_context("lang")
+    def _compute_explanation_said(self):
+        """The explanation in the reader's language when its templates were kept."""
+        w = self.env["ai.invoice.agent"]._wording(self.env.lang or "en_US")
+        for suggestion in self:
+            data = suggestion.explanation_data
+            said = say(from_data(data), w) if data else ""
+            suggestion.explanation_said = (
+                said[:1].upper() + said[1:] + "." if said else suggestion.explanation
+            )
+
+    @api.depends("explanation_said", "stale_reason")
+    @api.depends_context("lang")
     def _compute_explanation_line(self):
         for suggestion in self:
-            line = " ".join((suggestion.explanation or "").split())
+            line = " ".join((suggestion.explanation_said or "").split())
             if suggestion.stale_reason:
                 line = self.env._(
                     "Changed since: %(reason)s. %(explanation)s",

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
+from dataclasses import replace
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
@@ -9,6 +10,7 @@ from ..services.cash_run import LineResult
 from ..services.guardrails import AllowedOutput
 from ..services.prompts import REMITTANCE_REFERENCES
 from ..services.templates import fallback_remittance_references
+from ..services.texts import english, say
 from .ai_cash_reconciliation import CashConflict
 
 SUGGESTIONS_PER_LINE = 5
@@ -271,7 +273,12 @@ class AiInvoiceAgentCash(models.AbstractModel):
             limit=SUGGESTIONS_PER_LINE + len(rejected),
         )
         kept = [s for s in suggestions if frozenset(s.item_ids) not in rejected]
-        return kept[:SUGGESTIONS_PER_LINE]
+        # the reasons in the language of whoever runs the matching (Odoo's own notes do so)
+        w = self._wording(self.env.context.get("lang") or self.env.user.lang or "en_US")
+        return [
+            replace(s, reasons=tuple(say(reason, w) for reason in s.reasons))
+            for s in kept[:SUGGESTIONS_PER_LINE]
+        ]
 
     @api.model
     def _apply_sure(self, company, results):
@@ -303,7 +310,9 @@ class AiInvoiceAgentCash(models.AbstractModel):
         label = line.payment_ref or ""
         if len(label) < LLM_MIN_LABEL or not any(char.isalpha() for char in label):
             return False
-        return not any("in the label" in reason for s in suggestions[:1] for reason in s.reasons)
+        return not any(
+            "in the label" in english(reason) for s in suggestions[:1] for reason in s.reasons
+        )
 
     @api.model
     def _read_remittance(self, company, line, data):

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.fields import Command
 
 from ..services import cash_matching
+from ..services.texts import to_data
 
 
 class AiInvoiceAgentCash(models.AbstractModel):
@@ -76,6 +77,7 @@ class AiInvoiceAgentCash(models.AbstractModel):
             "confidence": round(suggestion.score * 100.0, 2),
             "kind": suggestion.kind,
             "explanation": self._sentence(suggestion.explanation),
+            "explanation_data": to_data(suggestion.explanation),
             "currency_id": data.currencies[first.currency.upper()].id,
             "amount_applied": float(sum(suggestion.amount_applied.values(), Decimal(0))),
             "write_off_amount": float(suggestion.write_off),

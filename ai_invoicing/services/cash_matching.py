@@ -22,6 +22,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from .texts import Amount, Day, _, join
+
 Kind = Literal["exact", "combination", "partial", "overpayment", "early_discount", "reference_only"]
 PartnerSource = Literal["line", "account", "name"]
 
@@ -210,7 +212,7 @@ class Suggestion:
 
     @property
     def explanation(self) -> str:
-        return ", ".join(self.reasons)
+        return join(", ", self.reasons)
 
 
 # ---------------------------------------------------------------------------
@@ -231,8 +233,8 @@ def from_minor(units: int, currency: str) -> Decimal:
 
 
 def format_amount(units: int, currency: str) -> str:
-    digits = currency_digits(currency)
-    return f"{from_minor(units, currency):,.{digits}f} {currency}"
+    """``1,234.50 EUR`` (a ``texts.Amount``: the reader's format when said)."""
+    return Amount(from_minor(units, currency), currency_digits(currency), currency)
 
 
 def normalize_reference(text: str | None) -> str:
@@ -544,43 +546,66 @@ def _reference_hits(
     for token in proposed:
         key = normalize_reference(token)
         for ref in _proposed_refs(key, index):
-            reason = f"reference {ref.display} read from the remittance text (checked: it is open)"
+            reason = _(
+                "reference %(ref)s read from the remittance text (checked: it is open)",
+                ref=ref.display,
+            )
             keep(ref.item_id, _RefHit(W_REF_PROPOSED, reason))
     return hits
 
 
 def _written(display: str, written: str) -> str:
-    return "" if written == display else f" (written '{written}')"
+    return "" if written == display else _(" (written '%(written)s')", written=written)
 
 
 def _exact_hit(ref: _RefEntry, written: str) -> _RefHit:
     if ref.structured and is_valid_be_structured(ref.display):
         return _RefHit(
             W_REF_STRUCTURED,
-            f"structured communication {ref.display} in the label{_written(ref.display, written)}"
-            ", check digits valid",
+            _(
+                "structured communication %(ref)s in the label%(written)s, check digits valid",
+                ref=ref.display,
+                written=_written(ref.display, written),
+            ),
         )
     if ref.structured:
         return _RefHit(
             W_REF_STRUCTURED,
-            f"creditor reference {ref.display} in the label{_written(ref.display, written)}"
-            ", ISO 11649 check valid",
+            _(
+                "creditor reference %(ref)s in the label%(written)s, ISO 11649 check valid",
+                ref=ref.display,
+                written=_written(ref.display, written),
+            ),
         )
     if ref.short:
         return _short_hit(ref, written)
     if ref.source == "customer":
         return _RefHit(
             W_REF_CUSTOMER,
-            f"customer reference {ref.display} in the label{_written(ref.display, written)}",
+            _(
+                "customer reference %(ref)s in the label%(written)s",
+                ref=ref.display,
+                written=_written(ref.display, written),
+            ),
         )
     return _RefHit(
-        W_REF_EXACT, f"reference {ref.display} in the label{_written(ref.display, written)}"
+        W_REF_EXACT,
+        _(
+            "reference %(ref)s in the label%(written)s",
+            ref=ref.display,
+            written=_written(ref.display, written),
+        ),
     )
 
 
 def _short_hit(ref: _RefEntry, written: str) -> _RefHit:
     return _RefHit(
-        W_REF_SHORT, f"reference {ref.display} in the label without its prefix ('{written}')"
+        W_REF_SHORT,
+        _(
+            "reference %(ref)s in the label without its prefix ('%(written)s')",
+            ref=ref.display,
+            written=written,
+        ),
     )
 
 
@@ -588,17 +613,41 @@ def _typo_hit(ref: _RefEntry, written: str, others: int) -> _RefHit:
     if others:
         return _RefHit(
             W_REF_TYPO_SHARED,
-            f"'{written}' in the label is one character off {ref.display} "
-            f"and {others} other open reference{'s' if others > 1 else ''}",
+            _(
+                "'%(written)s' in the label is one character off %(ref)s and %(count)s other "
+                "open references",
+                written=written,
+                ref=ref.display,
+                count=others,
+            )
+            if others > 1
+            else _(
+                "'%(written)s' in the label is one character off %(ref)s and %(count)s other "
+                "open reference",
+                written=written,
+                ref=ref.display,
+                count=others,
+            ),
             firm=False,
         )
     if ref.structured:
         return _RefHit(
             W_REF_STRUCTURED_TYPO,
-            f"'{written}' in the label is one character off {ref.display} "
-            "and fails its own check digits",
+            _(
+                "'%(written)s' in the label is one character off %(ref)s and fails its own "
+                "check digits",
+                written=written,
+                ref=ref.display,
+            ),
         )
-    return _RefHit(W_REF_TYPO, f"'{written}' in the label is one character off {ref.display}")
+    return _RefHit(
+        W_REF_TYPO,
+        _(
+            "'%(written)s' in the label is one character off %(ref)s",
+            written=written,
+            ref=ref.display,
+        ),
+    )
 
 
 def _proposed_refs(key: str, index: Index) -> list[_RefEntry]:
@@ -628,12 +677,14 @@ def identify_partner(
         return (
             directory.names.get(partner_id)
             or (index.partner_names.get(partner_id) if index else None)
-            or f"partner {partner_id}"
+            or _("partner %(id)s", id=partner_id)
         )
 
     if line.partner_id:
         return PartnerMatch(
-            line.partner_id, "line", f"partner {name_of(line.partner_id)} set on the line"
+            line.partner_id,
+            "line",
+            _("partner %(partner)s set on the line", partner=name_of(line.partner_id)),
         )
     account = normalize_account(line.account_number)
     if account and account in directory.by_account:
@@ -641,7 +692,11 @@ def identify_partner(
         return PartnerMatch(
             partner_id,
             "account",
-            f"bank account {line.account_number.strip()} known for {name_of(partner_id)}",
+            _(
+                "bank account %(account)s known for %(partner)s",
+                account=line.account_number.strip(),
+                partner=name_of(partner_id),
+            ),
         )
     name = normalize_name(line.partner_name)
     if name and name in directory.by_name:
@@ -649,7 +704,11 @@ def identify_partner(
         return PartnerMatch(
             partner_id,
             "name",
-            f"name '{line.partner_name.strip()}' on the line matches {name_of(partner_id)}",
+            _(
+                "name '%(name)s' on the line matches %(partner)s",
+                name=line.partner_name.strip(),
+                partner=name_of(partner_id),
+            ),
         )
     return None
 
@@ -703,12 +762,21 @@ def _date_evidence(candidate: _Candidate, line: StatementLine) -> None:
     candidate.proximity = abs(days)
     candidate.date_weight = W_DATE * max(0.0, 1.0 - abs(days) / DATE_WINDOW_DAYS)
     if days == 0:
-        candidate.date_reason = "paid on the due date"
+        candidate.date_reason = _("paid on the due date")
     elif abs(days) <= 7:
-        when = "after" if days > 0 else "before"
-        candidate.date_reason = (
-            f"paid {abs(days)} day{'s' if abs(days) > 1 else ''} {when} the due date"
-        )
+        count = abs(days)
+        if days > 0:
+            candidate.date_reason = (
+                _("paid %(count)s days after the due date", count=count)
+                if count > 1
+                else _("paid %(count)s day after the due date", count=count)
+            )
+        else:
+            candidate.date_reason = (
+                _("paid %(count)s days before the due date", count=count)
+                if count > 1
+                else _("paid %(count)s day before the due date", count=count)
+            )
 
 
 def _partner_evidence(candidate: _Candidate, partner: PartnerMatch | None) -> None:
@@ -724,7 +792,13 @@ def _partner_evidence(candidate: _Candidate, partner: PartnerMatch | None) -> No
         return
     customer = ", ".join(sorted({e.item.partner_name for e in candidate.entries}))
     candidate.factor *= F_OTHER_PARTNER_BY_NAME if partner.source == "name" else F_OTHER_PARTNER
-    candidate.reasons.append(f"{partner.reason}, but the invoice is for {customer}")
+    candidate.reasons.append(
+        _(
+            "%(reason)s, but the invoice is for %(customer)s",
+            reason=partner.reason,
+            customer=customer,
+        )
+    )
 
 
 def _single(
@@ -745,14 +819,17 @@ def _single(
         if not firm:
             return None
         reasons.append(
-            f"the invoice is in {currency} and the payment in {', '.join(paid)}: "
-            "amounts not compared"
+            _(
+                "the invoice is in %(currency)s and the payment in %(paid)s: amounts not compared",
+                currency=currency,
+                paid=", ".join(paid),
+            )
         )
         return _Candidate(
             (entry,), "reference_only", currency, {}, evidence, reasons, F_OTHER_CURRENCY
         )
     in_foreign = currency != line.currency.upper()
-    paid_text = f"amount paid in {currency}" if in_foreign else "amount"
+    paid_text = _("amount paid in %(currency)s", currency=currency) if in_foreign else _("amount")
     payer = partner.partner_id if partner and partner.partner_id == item.partner_id else None
     payer_items = len(index.of_partner(payer, currency)) if payer is not None else 0
     on_time = item.early_discount_until is None or line.date <= item.early_discount_until
@@ -760,41 +837,57 @@ def _single(
     if amount == entry.minor:
         candidate.applied = {item.id: entry.minor}
         evidence.append(W_AMOUNT_EXACT)
-        reasons.append(f"{paid_text} equals the residual")
+        reasons.append(_("%(paid)s equals the residual", paid=paid_text))
         _uniqueness(candidate, amount, payer, partner, index, currency)
     elif amount == entry.early_minor and on_time:
         candidate.kind = "early_discount"
         candidate.applied = {item.id: entry.minor}
         candidate.write_off = entry.minor - amount
         evidence.append(W_AMOUNT_EARLY)
-        until = f" until {item.early_discount_until}" if item.early_discount_until else ""
+        until = (
+            _(" until %(date)s", date=Day(item.early_discount_until))
+            if item.early_discount_until
+            else ""
+        )
         reasons.append(
-            f"{paid_text} equals the early-payment amount "
-            f"(discount {format_amount(candidate.write_off, currency)}{until})"
+            _(
+                "%(paid)s equals the early-payment amount (discount %(discount)s%(until)s)",
+                paid=paid_text,
+                discount=format_amount(candidate.write_off, currency),
+                until=until,
+            )
         )
         _uniqueness(candidate, amount, payer, partner, index, currency)
     elif firm or payer_items == 1:
         if not firm:
-            reasons.append(f"the only open item of {_payer_name(partner, index)}")
+            reasons.append(_("the only open item of %(payer)s", payer=_payer_name(partner, index)))
         if amount < entry.minor:
             candidate.kind = "partial"
             candidate.applied = {item.id: amount}
             candidate.factor = F_PARTIAL
-            late = " (early-payment amount, but paid after the discount date)"
-            reasons.append(
-                f"partial payment: {format_amount(amount, currency)} of "
-                f"{format_amount(entry.minor, currency)} open, the rest stays open"
-                + (late if amount == entry.early_minor else "")
+            partial = _(
+                "partial payment: %(paid)s of %(open)s open, the rest stays open",
+                paid=format_amount(amount, currency),
+                open=format_amount(entry.minor, currency),
             )
+            if amount == entry.early_minor:
+                partial = join(
+                    "",
+                    (partial, _(" (early-payment amount, but paid after the discount date)")),
+                )
+            reasons.append(partial)
         else:
             candidate.kind = "overpayment"
             candidate.applied = {item.id: entry.minor}
             candidate.unapplied = amount - entry.minor
             candidate.factor = F_OVERPAYMENT
             reasons.append(
-                f"overpayment: {format_amount(amount, currency)} paid for "
-                f"{format_amount(entry.minor, currency)} open, "
-                f"{format_amount(candidate.unapplied, currency)} left on the line"
+                _(
+                    "overpayment: %(paid)s paid for %(open)s open, %(left)s left on the line",
+                    paid=format_amount(amount, currency),
+                    open=format_amount(entry.minor, currency),
+                    left=format_amount(candidate.unapplied, currency),
+                )
             )
     else:
         return None
@@ -803,8 +896,8 @@ def _single(
 
 def _payer_name(partner: PartnerMatch | None, index: Index) -> str:
     if partner is None:
-        return "the customer"
-    return index.partner_names.get(partner.partner_id) or f"partner {partner.partner_id}"
+        return _("the customer")
+    return index.partner_names.get(partner.partner_id) or _("partner %(id)s", id=partner.partner_id)
 
 
 def _uniqueness(
@@ -819,13 +912,16 @@ def _uniqueness(
         if index.payable_count(payer, currency, amount) == 1:
             candidate.evidence.append(W_UNIQUE_PARTNER)
             candidate.reasons.append(
-                f"the only open item of {_payer_name(partner, index)} with this amount"
+                _(
+                    "the only open item of %(payer)s with this amount",
+                    payer=_payer_name(partner, index),
+                )
             )
     elif partner is None:
         same = index.by_amount(currency, amount) + index.by_early_amount(currency, amount)
         if len(same) == 1:
             candidate.evidence.append(W_UNIQUE_GLOBAL)
-            candidate.reasons.append("the only open item with this amount")
+            candidate.reasons.append(_("the only open item with this amount"))
 
 
 def _subsets(
@@ -925,23 +1021,30 @@ def _combination(
     solution = tuple(sorted(solution, key=lambda e: e.sort_key))
     names = ", ".join(e.item.move_name for e in solution)
     evidence = [W_AMOUNT_COMBINATION]
-    reasons = [f"the residuals of {names} add up to the amount"]
+    reasons = [_("the residuals of %(invoices)s add up to the amount", invoices=names)]
     with_ref = [hits[e.item.id] for e in solution if e.item.id in hits]
     if with_ref and len(with_ref) == len(solution):
         evidence.insert(0, min(hit.weight for hit in with_ref))
-        reasons.insert(0, "; ".join(hit.reason for hit in with_ref))
+        reasons.insert(0, join("; ", (hit.reason for hit in with_ref)))
     elif with_ref:
         evidence.insert(0, W_REF_PARTIAL_SET)
         reasons.insert(
             0,
-            f"{len(with_ref)} of the {len(solution)} items referenced in the label: "
-            + "; ".join(hit.reason for hit in with_ref),
+            _(
+                "%(count)s of the %(total)s items referenced in the label: %(references)s",
+                count=len(with_ref),
+                total=len(solution),
+                references=join("; ", (hit.reason for hit in with_ref)),
+            ),
         )
     if complete and found == 1 and partner is not None:
         evidence.append(W_UNIQUE_PARTNER)
         reasons.append(
-            f"the only combination of {_payer_name(partner, index)}'s open items that adds up"
-            f" (up to {MAX_COMBINATION_SIZE} items)"
+            _(
+                "the only combination of %(payer)s's open items that adds up (up to %(max)s items)",
+                payer=_payer_name(partner, index),
+                max=MAX_COMBINATION_SIZE,
+            )
         )
     applied = {e.item.id: e.minor for e in solution}
     return _Candidate(solution, "combination", currency, applied, evidence, reasons)
@@ -956,8 +1059,17 @@ def _suggestion(
         reasons.append(candidate.date_reason)
     if ambiguous:
         reasons.append(
-            f"{len(ambiguous)} other suggestion{'s are' if len(ambiguous) > 1 else ' is'} "
-            "just as likely and nothing but the date tells them apart: a person decides"
+            _(
+                "%(count)s other suggestions are just as likely and nothing but the date tells "
+                "them apart: a person decides",
+                count=len(ambiguous),
+            )
+            if len(ambiguous) > 1
+            else _(
+                "%(count)s other suggestion is just as likely and nothing but the date tells "
+                "them apart: a person decides",
+                count=len(ambiguous),
+            )
         )
     return Suggestion(
         line_id=line.id,
@@ -1036,8 +1148,14 @@ def match_line(
         if named and not any(e.item.id in named for e in candidate.entries):
             candidate.factor *= F_LABEL_ELSEWHERE
             refs = sorted(index.item(item_id).move_name for item_id in named)
-            more = f" and {len(refs) - 3} more" if len(refs) > 3 else ""
-            candidate.reasons.append(f"the label refers to {', '.join(refs[:3])}{more} instead")
+            more = _(" and %(count)s more", count=len(refs) - 3) if len(refs) > 3 else ""
+            candidate.reasons.append(
+                _(
+                    "the label refers to %(invoices)s%(more)s instead",
+                    invoices=", ".join(refs[:3]),
+                    more=more,
+                )
+            )
     return _rank(line, candidates, limit)
 
 

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
 
+from .texts import Amount, Day, Joined, Text, _, amount, join, to_data
+
 Severity = Literal["info", "warning", "error"]
 EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
@@ -133,9 +135,12 @@ def check_fiscal_position(
             Finding(
                 "fiscal_position_mismatch",
                 "error",
-                f"The delivery address calls for fiscal position "
-                f"'{expected_fpos_name or 'none'}' but the invoice uses "
-                f"'{invoice_fpos_name or 'none'}': check the customer's addresses and VAT number.",
+                _(
+                    "The delivery address calls for fiscal position '%(expected)s' but the "
+                    "invoice uses '%(invoiced)s': check the customer's addresses and VAT number.",
+                    expected=expected_fpos_name or _("none"),
+                    invoiced=invoice_fpos_name or _("none"),
+                ),
                 "taxes",
             )
         )
@@ -145,9 +150,13 @@ def check_fiscal_position(
                 Finding(
                     "tax_mismatch",
                     "error",
-                    f"Taxes on {line.product_name} are '{line.actual_tax_names or 'none'}' but "
-                    f"the fiscal position maps the product's taxes to "
-                    f"'{line.expected_tax_names or 'none'}'.",
+                    _(
+                        "Taxes on %(product)s are '%(actual)s' but the fiscal position maps "
+                        "the product's taxes to '%(expected)s'.",
+                        product=line.product_name,
+                        actual=line.actual_tax_names or _("none"),
+                        expected=line.expected_tax_names or _("none"),
+                    ),
                     "taxes",
                 )
             )
@@ -173,16 +182,32 @@ def check_forced_fiscal_position(
     """
     if not forced_fpos_id or forced_fpos_id == (auto_fpos_id or None) or not forced_auto_apply:
         return []
-    who = partner_name or "the customer"
-    where = f" in {delivery_country}" if delivery_country else ""
-    auto = f"'{auto_fpos_name}'" if auto_fpos_id else "no fiscal position"
+    who = partner_name or _("the customer")
+    auto = f"'{auto_fpos_name}'" if auto_fpos_id else _("no fiscal position")
+    if delivery_country:
+        message = _(
+            "Fiscal position '%(forced)s' is forced on %(who)s, but for the delivery address "
+            "in %(country)s Odoo would apply %(auto)s. Check where the goods go: the fiscal "
+            "position decides the VAT.",
+            forced=forced_fpos_name,
+            who=who,
+            country=delivery_country,
+            auto=auto,
+        )
+    else:
+        message = _(
+            "Fiscal position '%(forced)s' is forced on %(who)s, but for the delivery address "
+            "Odoo would apply %(auto)s. Check where the goods go: the fiscal position decides "
+            "the VAT.",
+            forced=forced_fpos_name,
+            who=who,
+            auto=auto,
+        )
     return [
         Finding(
             "fiscal_position_forced",
             "warning",
-            f"Fiscal position '{forced_fpos_name}' is forced on {who}, but for the delivery "
-            f"address{where} Odoo would apply {auto}. Check where the goods go: the fiscal "
-            "position decides the VAT.",
+            message,
             "fiscal_position_forced",
         )
     ]
@@ -211,8 +236,10 @@ def check_vat(
                 Finding(
                     "vat_missing",
                     "warning",
-                    "This business customer has no VAT number, which the applied tax treatment "
-                    "needs (intra-EU B2B). Add it on the customer.",
+                    _(
+                        "This business customer has no VAT number, which the applied tax "
+                        "treatment needs (intra-EU B2B). Add it on the customer."
+                    ),
                     "vat",
                 )
             ]
@@ -224,7 +251,11 @@ def check_vat(
             Finding(
                 "vat_not_checkable",
                 "info",
-                f"No VAT number rules for country {code}; {vat} was not checked.",
+                _(
+                    "No VAT number rules for country %(country)s; %(vat)s was not checked.",
+                    country=code,
+                    vat=vat,
+                ),
                 "vat",
             )
         ]
@@ -234,8 +265,12 @@ def check_vat(
             Finding(
                 "vat_invalid",
                 "error",
-                f"VAT number {vat} fails the {code} format or check digit. Correct it on the "
-                "customer.",
+                _(
+                    "VAT number %(vat)s fails the %(country)s format or check digit. Correct it "
+                    "on the customer.",
+                    vat=vat,
+                    country=code,
+                ),
                 "vat",
             )
         ]
@@ -244,7 +279,11 @@ def check_vat(
             Finding(
                 "vies_invalid",
                 "warning",
-                f"VIES does not know VAT number {vat}: the customer may not be VAT-registered.",
+                _(
+                    "VIES does not know VAT number %(vat)s: the customer may not be "
+                    "VAT-registered.",
+                    vat=vat,
+                ),
                 "vat",
             )
         ]
@@ -253,7 +292,7 @@ def check_vat(
             Finding(
                 "vat_unverified",
                 "info",
-                f"VIES could not be reached to verify {vat}; the format is valid.",
+                _("VIES could not be reached to verify %(vat)s; the format is valid.", vat=vat),
                 "vat",
             )
         ]
@@ -277,8 +316,11 @@ def check_currency_rate(
             Finding(
                 "currency_rate_missing",
                 "error",
-                f"No exchange rate for {currency} on the invoice date: the company-currency "
-                "amounts would be wrong. Add the rate.",
+                _(
+                    "No exchange rate for %(currency)s on the invoice date: the "
+                    "company-currency amounts would be wrong. Add the rate.",
+                    currency=currency,
+                ),
                 "currency",
             )
         ]
@@ -289,9 +331,16 @@ def check_currency_rate(
                 Finding(
                     "currency_rate_jump",
                     "warning",
-                    f"The {currency} rate moved {change:.1f}% since the previous rate "
-                    f"({previous_rate:g} -> {rate:g}), above the {tolerance_pct:g}% tolerance. "
-                    "Check the rate before posting.",
+                    _(
+                        "The %(currency)s rate moved %(change)s%% since the previous rate "
+                        "(%(previous)s -> %(rate)s), above the %(tolerance)s%% tolerance. "
+                        "Check the rate before posting.",
+                        currency=currency,
+                        change=f"{change:.1f}",
+                        previous=f"{previous_rate:g}",
+                        rate=f"{rate:g}",
+                        tolerance=f"{tolerance_pct:g}",
+                    ),
                     "currency",
                 )
             ]
@@ -314,14 +363,24 @@ def check_currency_habit(
     if total < max(min_history, 1) or counts.get(invoice_currency):
         return []
     used = [code for code, count in counts.most_common() if count > 0]
-    usual = " and ".join(used) if len(used) < 3 else ", ".join(used[:-1]) + f" and {used[-1]}"
-    who = partner_name or "This customer"
+    if len(used) < 2:
+        usual = ", ".join(used)
+    else:
+        usual = _("%(first)s and %(last)s", first=", ".join(used[:-1]), last=used[-1])
+    who = partner_name or _("This customer")
     return [
         Finding(
             "unusual_currency",
             "warning",
-            f"{who} has only been invoiced in {usual} ({total} posted invoices) but this invoice "
-            f"is in {invoice_currency}. Check the currency of the order and its pricelist.",
+            _(
+                "%(who)s has only been invoiced in %(usual)s (%(count)s posted invoices) but "
+                "this invoice is in %(currency)s. Check the currency of the order and its "
+                "pricelist.",
+                who=who,
+                usual=usual,
+                count=total,
+                currency=invoice_currency,
+            ),
             "currency_habit",
         )
     ]
@@ -338,19 +397,39 @@ def check_quantities(lines: Sequence[QtyLine], rounding: float = 1e-6) -> list[F
                 Finding(
                     "qty_negative",
                     "warning",
-                    f"{line.product_name} is invoiced with a negative quantity "
-                    f"({line.invoiced_qty:g} {line.uom_name}).",
+                    _(
+                        "%(product)s is invoiced with a negative quantity (%(qty)s %(uom)s).",
+                        product=line.product_name,
+                        qty=f"{line.invoiced_qty:g}",
+                        uom=line.uom_name,
+                    ),
                     "quantities",
                 )
             )
         elif line.invoiced_qty - line.deliverable_qty > rounding:
-            basis = "ordered" if line.invoice_policy == "order" else "delivered"
+            params = {
+                "product": line.product_name,
+                "qty": f"{line.invoiced_qty:g}",
+                "uom": line.uom_name,
+                "deliverable": f"{line.deliverable_qty:g}",
+            }
+            if line.invoice_policy == "order":
+                message = _(
+                    "%(product)s: %(qty)s %(uom)s invoiced but only %(deliverable)s ordered "
+                    "and not yet invoiced.",
+                    **params,
+                )
+            else:
+                message = _(
+                    "%(product)s: %(qty)s %(uom)s invoiced but only %(deliverable)s "
+                    "delivered and not yet invoiced.",
+                    **params,
+                )
             findings.append(
                 Finding(
                     "qty_over_delivered",
                     "error",
-                    f"{line.product_name}: {line.invoiced_qty:g} {line.uom_name} invoiced but "
-                    f"only {line.deliverable_qty:g} {basis} and not yet invoiced.",
+                    message,
                     "quantities",
                 )
             )
@@ -374,21 +453,38 @@ def check_over_delivery(
         if over <= allowed + rounding:
             continue
         uom = f" {line.uom_name}" if line.uom_name else ""
-        on_order = f" on order {line.order_name}" if line.order_name else ""
-        delivered = f" ({line.delivered_qty:g} delivered)" if line.delivered_qty is not None else ""
+        on_order = _(" on order %(order)s", order=line.order_name) if line.order_name else ""
+        delivered = (
+            _(" (%(qty)s delivered)", qty=f"{line.delivered_qty:g}")
+            if line.delivered_qty is not None
+            else ""
+        )
         if line.ordered_qty > rounding:
-            detail = (
-                f"only {line.ordered_qty:g}{uom} were ordered: {over:g}{uom} more "
-                f"({over / line.ordered_qty * 100:.1f}%, tolerance {tolerance_pct:g}%)"
+            detail = _(
+                "only %(ordered)s%(uom)s were ordered: %(over)s%(uom)s more (%(pct)s%%, "
+                "tolerance %(tolerance)s%%)",
+                ordered=f"{line.ordered_qty:g}",
+                uom=uom,
+                over=f"{over:g}",
+                pct=f"{over / line.ordered_qty * 100:.1f}",
+                tolerance=f"{tolerance_pct:g}",
             )
         else:
-            detail = "it was not ordered"
+            detail = _("it was not ordered")
         findings.append(
             Finding(
                 "qty_above_ordered",
                 "warning",
-                f"{line.product_name}{on_order}: {line.invoiced_qty:g}{uom} invoiced to date"
-                f"{delivered} but {detail}. Check that the customer accepts the extra quantity.",
+                _(
+                    "%(product)s%(on_order)s: %(qty)s%(uom)s invoiced to date%(delivered)s but "
+                    "%(detail)s. Check that the customer accepts the extra quantity.",
+                    product=line.product_name,
+                    on_order=on_order,
+                    qty=f"{line.invoiced_qty:g}",
+                    uom=uom,
+                    delivered=delivered,
+                    detail=detail,
+                ),
                 "over_delivery",
             )
         )
@@ -408,9 +504,15 @@ def check_prices(
                     Finding(
                         "price_deviation",
                         "warning",
-                        f"{line.product_name} is invoiced at {line.invoice_price_unit:,.2f} "
-                        f"but ordered at {reference:,.2f} ({deviation:.1f}% off, tolerance "
-                        f"{tolerance_pct:g}%).",
+                        _(
+                            "%(product)s is invoiced at %(price)s but ordered at %(ordered)s "
+                            "(%(deviation)s%% off, tolerance %(tolerance)s%%).",
+                            product=line.product_name,
+                            price=amount(line.invoice_price_unit),
+                            ordered=amount(reference),
+                            deviation=f"{deviation:.1f}",
+                            tolerance=f"{tolerance_pct:g}",
+                        ),
                         "prices",
                     )
                 )
@@ -419,8 +521,13 @@ def check_prices(
                 Finding(
                     "discount_too_high",
                     "warning",
-                    f"{line.product_name} has a {line.discount_pct:g}% discount, above the "
-                    f"{max_discount_pct:g}% ceiling.",
+                    _(
+                        "%(product)s has a %(discount)s%% discount, above the %(ceiling)s%% "
+                        "ceiling.",
+                        product=line.product_name,
+                        discount=f"{line.discount_pct:g}",
+                        ceiling=f"{max_discount_pct:g}",
+                    ),
                     "prices",
                 )
             )
@@ -450,9 +557,14 @@ def check_price_reference(
                 Finding(
                     "price_below_cost",
                     "warning",
-                    f"{line.product_name} is sold at a unit price of "
-                    f"{_money(line.price_display, net)}{_after_discount(line)}, below its cost of "
-                    f"{_money(line.cost_display, line.cost)}: this line loses money.",
+                    _(
+                        "%(product)s is sold at a unit price of %(price)s%(after_discount)s, "
+                        "below its cost of %(cost)s: this line loses money.",
+                        product=line.product_name,
+                        price=_money(line.price_display, net),
+                        after_discount=_after_discount(line),
+                        cost=_money(line.cost_display, line.cost),
+                    ),
                     "price_reference",
                 )
             )
@@ -463,11 +575,15 @@ def _below_reference(line: PriceRefLine, net: float, tolerance_pct: float) -> Fi
     if line.pricelist_price is not None:
         reference, display = line.pricelist_price, line.pricelist_price_display
         code = "price_below_pricelist"
-        name = f" '{line.pricelist_name}'" if line.pricelist_name else ""
-        source = f"the customer's pricelist{name} gives"
+        if line.pricelist_name:
+            source = _(
+                "the customer's pricelist '%(pricelist)s' gives", pricelist=line.pricelist_name
+            )
+        else:
+            source = _("the customer's pricelist gives")
     else:
         reference, display = line.list_price, line.list_price_display
-        code, source = "price_below_list_price", "the list price is"
+        code, source = "price_below_list_price", _("the list price is")
     if not reference or reference <= 0:
         return None
     gap_pct = (1 - net / reference) * 100
@@ -476,10 +592,18 @@ def _below_reference(line: PriceRefLine, net: float, tolerance_pct: float) -> Fi
     return Finding(
         code,
         "warning",
-        f"{line.product_name} is invoiced at a unit price of {_money(line.price_display, net)}"
-        f"{_after_discount(line)} but {source} "
-        f"{_money(display, reference)}: {gap_pct:.1f}% lower, above the {tolerance_pct:g}% "
-        "tolerance. Check whether the price was changed by hand.",
+        _(
+            "%(product)s is invoiced at a unit price of %(price)s%(after_discount)s but "
+            "%(basis)s %(reference)s: %(gap)s%% lower, above the %(tolerance)s%% tolerance. "
+            "Check whether the price was changed by hand.",
+            product=line.product_name,
+            price=_money(line.price_display, net),
+            after_discount=_after_discount(line),
+            basis=source,
+            reference=_money(display, reference),
+            gap=f"{gap_pct:.1f}",
+            tolerance=f"{tolerance_pct:g}",
+        ),
         "price_reference",
     )
 
@@ -489,11 +613,13 @@ def _below(value: float, reference: float) -> bool:
 
 
 def _money(display: str, value: float) -> str:
-    return display or f"{value:,.2f}"
+    return display or amount(value)
 
 
 def _after_discount(line: PriceRefLine) -> str:
-    return f" (after its {line.discount_pct:g}% discount)" if line.discount_pct else ""
+    if not line.discount_pct:
+        return ""
+    return _(" (after its %(discount)s%% discount)", discount=f"{line.discount_pct:g}")
 
 
 # ---------------------------------------------------------------------------
@@ -557,21 +683,37 @@ def check_duplicates(
 
 
 def _duplicate_finding(candidate: InvoiceKey, other: InvoiceKey, same_origin: bool) -> Finding:
-    amount = candidate.amount_display or f"{candidate.amount_total:,.2f} {candidate.currency}"
-    link = f"origin {candidate.origin}" if same_origin else f"reference {candidate.ref}"
+    total = candidate.amount_display or amount(candidate.amount_total, 2, candidate.currency)
+    if same_origin:
+        link = _("origin %(origin)s", origin=candidate.origin)
+    else:
+        link = _("reference %(ref)s", ref=candidate.ref)
     same_lines = candidate.line_signature is not None and (
         candidate.line_signature == other.line_signature
     )
-    facts = "same customer, same lines" if same_lines else "same customer"
-    message = (
-        f"Possible duplicate of {other.name} ({other.date}): {facts}, same total {amount} "
-        f"and same {link}."
+    facts = _("same customer, same lines") if same_lines else _("same customer")
+    message = _(
+        "Possible duplicate of %(other)s (%(date)s): %(facts)s, same total %(amount)s and "
+        "same %(link)s.",
+        other=other.name,
+        date=Day(other.date),
+        facts=facts,
+        amount=total,
+        link=link,
     )
     orders = (candidate.sale_order or candidate.origin, other.sale_order or other.origin)
     if all(orders) and orders[0] != orders[1]:
-        message += (
-            f" Order {orders[0]} repeats order {orders[1]}: check that the customer did not "
-            "order twice."
+        message = join(
+            " ",
+            (
+                message,
+                _(
+                    "Order %(order)s repeats order %(other)s: check that the customer did not "
+                    "order twice.",
+                    order=orders[0],
+                    other=orders[1],
+                ),
+            ),
         )
     return Finding("possible_duplicate", "warning", message, "duplicates")
 
@@ -599,8 +741,13 @@ def check_unusual_amount(
             Finding(
                 "unusual_amount",
                 "warning",
-                f"Total {amount:,.2f} is unusually high for this customer (average "
-                f"{mean:,.2f} over {len(history)} posted invoices).",
+                _(
+                    "Total %(amount)s is unusually high for this customer (average %(mean)s "
+                    "over %(count)s posted invoices).",
+                    amount=Amount(amount),
+                    mean=Amount(mean),
+                    count=len(history),
+                ),
                 "unusual_amount",
             )
         ]
@@ -631,14 +778,19 @@ def check_credit_limit(
     total = receivable + invoice_amount
     if total <= credit_limit or math.isclose(total, credit_limit, abs_tol=5e-3):
         return []
-    who = partner_name or "The customer"
+    who = partner_name or _("The customer")
     return [
         Finding(
             "credit_limit_exceeded",
             "warning",
-            f"{who}: open receivable {_money(receivable_display, receivable)} plus this invoice "
-            f"{_money(amount_display, invoice_amount)} is above the credit limit of "
-            f"{_money(limit_display, credit_limit)}. Get payment or approval before sending.",
+            _(
+                "%(who)s: open receivable %(receivable)s plus this invoice %(amount)s is above "
+                "the credit limit of %(limit)s. Get payment or approval before sending.",
+                who=who,
+                receivable=_money(receivable_display, receivable),
+                amount=_money(amount_display, invoice_amount),
+                limit=_money(limit_display, credit_limit),
+            ),
             "credit_limit",
         )
     ]
@@ -659,7 +811,7 @@ def check_channel_readiness(
                 Finding(
                     "channel_email_missing",
                     "warning",
-                    "The customer receives invoices by e-mail but has no e-mail address.",
+                    _("The customer receives invoices by e-mail but has no e-mail address."),
                     "channel",
                 )
             ]
@@ -668,7 +820,10 @@ def check_channel_readiness(
                 Finding(
                     "channel_email_invalid",
                     "warning",
-                    f"The customer's e-mail address '{email}' does not look valid.",
+                    _(
+                        "The customer's e-mail address '%(email)s' does not look valid.",
+                        email=email,
+                    ),
                     "channel",
                 )
             ]
@@ -677,7 +832,7 @@ def check_channel_readiness(
             Finding(
                 "channel_peppol_missing",
                 "warning",
-                "The customer receives invoices by Peppol but has no verified Peppol endpoint.",
+                _("The customer receives invoices by Peppol but has no verified Peppol endpoint."),
                 "channel",
             )
         ]
@@ -686,7 +841,7 @@ def check_channel_readiness(
             Finding(
                 "channel_manual",
                 "info",
-                "The customer has no electronic channel: the invoice is sent by hand.",
+                _("The customer has no electronic channel: the invoice is sent by hand."),
                 "channel",
             )
         ]
@@ -697,4 +852,9 @@ def check_channel_readiness(
 # Helpers
 # ---------------------------------------------------------------------------
 def findings_to_json(findings: Iterable[Finding]) -> list[dict]:
-    return [asdict(f) for f in findings]
+    """Findings as JSON; a translatable message keeps its template and params in ``text``,
+    so that each reader can read it in their own language (``texts.from_data``)."""
+    return [
+        asdict(f) | ({"text": to_data(f.message)} if isinstance(f.message, (Text, Joined)) else {})
+        for f in findings
+    ]

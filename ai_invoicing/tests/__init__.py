@@ -32,3 +32,4 @@ from . import test_clerk_screens
 from . import test_languages
 from . import test_followup_send
 from . import test_followup_send_tour
+from . import test_languages_internal

@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
+import os
+import re
 from datetime import timedelta
 
 from odoo.exceptions import ValidationError
@@ -249,3 +251,96 @@ class TestFollowupContact(FollowupCommon):
             self.customer.ai_followup_contact_id = stranger
         with self.assertRaises(ValidationError):
             self.customer.write({"ai_followup_contact_id": boss.id})
+
+
+@tagged("post_install", "-at_install")
+class TestLanguagesPrinted(LanguagesCommon):
+    """What the customer holds in hand: the reminder letter, the invoice and the statement
+    (PDF), in the customer's language with its dates and amounts. With ``AI_LANG_SHOTS`` set
+    to a folder, the PDFs and the e-mail bodies are written there to be looked at."""
+
+    PRINTED = {
+        "fr_BE": {"statement": ["Relevé de compte", "Total dû", "Dont échu"]},
+        "nl_BE": {"statement": ["Rekeningoverzicht", "Totaal verschuldigd", "Waarvan vervallen"]},
+        "de_DE": {"statement": ["Kontoauszug", "Fälliger Gesamtbetrag", "Davon überfällig"]},
+    }
+
+    def _has(self, text, html, why=""):
+        self.assertTrue(text in html, f"{text!r} missing {why}")
+
+    def _lacks(self, text, html, why=""):
+        self.assertFalse(text in html, f"{text!r} found {why}")
+
+    def _number(self, code, amount):
+        return formatLang(self.env(context=dict(self.env.context, lang=code)), amount)
+
+    def _html(self, report, records):
+        html, _type = self.env["ir.actions.report"]._render_qweb_html(report, records.ids)
+        return html.decode().replace("&nbsp;", "\xa0")
+
+    def _shoot(self, name, report=None, records=None, html=None):
+        folder = os.environ.get("AI_LANG_SHOTS")
+        if not folder:
+            return
+        os.makedirs(folder, exist_ok=True)
+        if html is not None:
+            with open(os.path.join(folder, f"{name}.html"), "w", encoding="utf-8") as file:
+                file.write(html)
+            return
+        reports = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        pdf, _type = reports._render_qweb_pdf(report, records.ids)
+        with open(os.path.join(folder, f"{name}.pdf"), "wb") as file:
+            file.write(pdf)
+
+    def test_letter_invoice_and_statement_in_the_customers_language(self):
+        for code in LANGS:
+            with self.subTest(lang=code):
+                customer = self.customers[code]
+                invoice = self._invoice(8, 1234.5, partner=customer)
+                log = self._remind(customer)
+                amount, due = self._fmt(code, 1234.5), self._date(code, invoice.invoice_date_due)
+                letter = self._html("ai_invoicing.action_report_ai_followup_letter", log)
+                for text in [*EXPECTED[code]["reminder"], EXPECTED[code]["subject"]]:
+                    self._has(text, letter)
+                self._has(amount, letter)
+                self._has(due, letter)
+                self._has(self._date(code, log.dunning_date), letter, "the letter's date")
+                statement = self._html("ai_invoicing.action_report_ai_customer_statement", customer)
+                for text in self.PRINTED[code]["statement"]:
+                    self._has(text, statement)
+                self._has(due, statement)
+                self._has(self._number(code, 1234.5), statement)
+                for html in (letter, statement):
+                    html = re.sub(r"<[^>]*>", " ", html)  # what is read, not the markup
+                    for english in [*ENGLISH, "Statement of Account", "Of which overdue"]:
+                        self._lacks(english, html)
+                    self._lacks(str(invoice.invoice_date_due), html, "no ISO date")
+                self._shoot(f"{code}-letter", "ai_invoicing.action_report_ai_followup_letter", log)
+                self._shoot(
+                    f"{code}-statement",
+                    "ai_invoicing.action_report_ai_customer_statement",
+                    customer,
+                )
+                self._shoot(f"{code}-reminder-mail", html=self._body(customer))
+
+    def test_invoice_pdf_and_mail_in_the_customers_language(self):
+        for code in LANGS:
+            with self.subTest(lang=code):
+                customer = self.customers[code]
+                order = self._order([(self.product_deliv, 2)], partner=customer)
+                with trap_jobs() as trap:
+                    self._deliver(order.picking_ids)
+                    trap.perform_enqueued_jobs()
+                    trap.perform_enqueued_jobs()
+                invoice = order.invoice_ids
+                printed = self._html("account.account_invoices", invoice)
+                self._has(EXPECTED[code]["note"], printed)
+                self._has(self._number(code, invoice.amount_total), printed)
+                self._has(self._date(code, invoice.invoice_date_due), printed)
+                for english in ENGLISH:
+                    self._lacks(english, re.sub(r"<[^>]*>", " ", printed))
+                self._shoot(f"{code}-invoice", "account.account_invoices", invoice)
+                mail = self.env["mail.mail"].search(
+                    [("model", "=", "account.move"), ("res_id", "=", invoice.id)]
+                )
+                self._shoot(f"{code}-invoice-mail", html=mail[:1].body_html)
