@@ -16,9 +16,10 @@ class AccountMoveSend(models.AbstractModel):
       when the LLM wrote some), put after the greeting of Odoo's default body (the mail
       template in the customer's language); its presence marks the agent's e-mail, which
       is signed once, by the salesperson or the company, and sent from them;
-    - ``ai_send_errors``: a dict the agent owns, filled with ``{move id: error text}``
-      for the invoices Odoo could not send, so each one fails alone; its presence also
-      marks the agent's send, which does not commit (``_can_commit``).
+    - ``ai_agent_send``: the agent's send, inside its job: it does not commit
+      (``_can_commit``);
+    - ``ai_send_error_sink``: a dict the agent owns, filled with ``{move id: error text}``
+      for the invoices Odoo could not send, so each one fails alone.
     """
 
     _inherit = "account.move.send"
@@ -28,7 +29,7 @@ class AccountMoveSend(models.AbstractModel):
         # Odoo's send commits once a document went out (account_peppol after the access
         # point answered). In the agent's job it must not: queue_job forbids commits in a
         # job, and the job's savepoint would end. The job commits it with the log, at once.
-        if self.env.context.get("ai_send_errors") is not None:
+        if self.env.context.get("ai_agent_send"):
             return False
         return super()._can_commit()
 
@@ -79,7 +80,7 @@ class AccountMoveSend(models.AbstractModel):
 
     @api.model
     def _hook_if_errors(self, moves_data, allow_raising=True):
-        errors = self.env.context.get("ai_send_errors")
+        errors = self.env.context.get("ai_send_error_sink")
         if errors is not None:
             for move, move_data in moves_data.items():
                 error = move_data["error"]

@@ -1,9 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import json
+import logging
 from dataclasses import replace
+
+from psycopg2 import InterfaceError, OperationalError
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services import cash_matching
 from ..services.cash_run import LineResult
@@ -12,6 +17,8 @@ from ..services.prompts import REMITTANCE_REFERENCES
 from ..services.templates import fallback_remittance_references
 from ..services.texts import english, say
 from .ai_cash_reconciliation import CashConflict
+
+_logger = logging.getLogger(__name__)
 
 SUGGESTIONS_PER_LINE = 5
 BATCH_SIZE = 1000  # statement lines matched per scheduled chunk (one load of the open items)
@@ -101,10 +108,28 @@ class AiInvoiceAgentCash(models.AbstractModel):
             lines = agent._lines_to_process(company)
             for start in range(0, len(lines), BATCH_SIZE):
                 chunk = lines[start : start + BATCH_SIZE]
-                agent._process(chunk, "scheduled")
+                agent._run_scheduled(chunk)
                 self.env["ir.cron"]._commit_progress(
                     len(chunk), remaining=max(len(lines) - start - len(chunk), 0)
                 )
+
+    @api.model
+    def _run_scheduled(self, lines):
+        """One chunk of the scheduled run, on the spine: matched together on one load of
+        the open items in a savepoint, its logs made by ``_create_logs``; when the chunk
+        fails, each transaction alone as a job runs it (``_attempt``): a bad one fails
+        alone, with its failed log, activity and Retry."""
+        try:
+            with self.env.cr.savepoint():
+                return self._process(lines, "scheduled")
+        except (RetryableJobError, InterfaceError, OperationalError):
+            raise  # contention or a lost connection: the next run takes the chunk again
+        except Exception:  # noqa: BLE001 - one bad transaction must not stop the others
+            _logger.info("AI cash application: the scheduled chunk failed; one by one")
+        logs = self._create_logs([self._prepare_log_vals(line, "scheduled") for line in lines])
+        for log in logs:
+            self._attempt(log, self._run, log)
+        return logs
 
     @api.model
     def _lines_to_process(self, company):
@@ -207,16 +232,16 @@ class AiInvoiceAgentCash(models.AbstractModel):
                     line=line.display_name,
                 ),
             )
-        self._process(line, log.trigger, log=log)
+        self._process(line, log.trigger, logs=log)
         return f"{log.name}: {log.decision} {line.display_name}"
 
     # ------------------------------------------------------------------
     # Match, apply the sure ones, record
     # ------------------------------------------------------------------
     @api.model
-    def _process(self, lines, trigger, log=None):
+    def _process(self, lines, trigger, logs=None):
         """Match ``lines`` (one company), apply the sure suggestions one at a time, write the
-        suggestions and one log per line (``log``: the job's log of a single line)."""
+        suggestions and one log per line (``logs``: the queued logs of these lines)."""
         company = lines.company_id
         company.ensure_one()
         results = self._match(company, lines)
@@ -228,7 +253,7 @@ class AiInvoiceAgentCash(models.AbstractModel):
             again = self._match(company, conflicts)
             self._apply_sure(company, again)
             results.update(again)
-        return self._record(company, lines, results, trigger, log)
+        return self._record(company, lines, results, trigger, logs)
 
     @api.model
     def _match(self, company, lines):

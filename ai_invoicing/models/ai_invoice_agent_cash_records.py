@@ -19,19 +19,20 @@ class AiInvoiceAgentCash(models.AbstractModel):
     # Records: suggestions and one log per transaction
     # ------------------------------------------------------------------
     @api.model
-    def _record(self, company, lines, results, trigger, log=None):
+    def _record(self, company, lines, results, trigger, logs=None):
+        """Each line's log (its queued log done, or a new one) and its suggestions."""
         vals_by_line = {line.id: self._log_vals(company, results[line.id]) for line in lines}
         Suggestion = self.env["ai.cash.suggestion"]
-        if log:
-            self._done(log, vals_by_line[log.statement_line_id.id])
-            logs = log
-        else:
-            logs = self._create_logs(
-                [
-                    dict(self._prepare_log_vals(results[line_id].line, trigger), **vals)
-                    for line_id, vals in vals_by_line.items()
-                ]
-            )
+        queued = {log.statement_line_id.id: log for log in logs or ()}
+        for line_id, log in queued.items():
+            self._done(log, vals_by_line[line_id])
+        logs = (logs or self.env["ai.invoice.log"]) | self._create_logs(
+            [
+                dict(self._prepare_log_vals(results[line_id].line, trigger), **vals)
+                for line_id, vals in vals_by_line.items()
+                if line_id not in queued
+            ]
+        )
         log_by_line = {log.statement_line_id.id: log for log in logs}
         # an earlier run's proposals are replaced: its log no longer waits for a person
         self.env["ai.invoice.log"].search(

@@ -176,7 +176,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
         moves = self.env["account.move"].union(*(log.move_id for log, _prepared in items))
         errors = {}  # filled by account.move.send._hook_if_errors
         sender = self.env["account.move.send"].with_context(
-            ai_send_errors=errors,
+            ai_agent_send=True,
+            ai_send_error_sink=errors,
             ai_mail_openings={
                 log.move_id.id: prepared["mail_opening"]
                 for log, prepared in items

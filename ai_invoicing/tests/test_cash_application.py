@@ -1087,3 +1087,44 @@ class TestCashLlm(CashCommon):
         self._process(line)
         self.assertEqual(self.server.requests, [])
         self.assertFalse(self._log(line).llm_called)
+
+
+@tagged("post_install", "-at_install")
+class TestCashScheduledRun(CashCommon):
+    def test_a_failing_transaction_fails_alone_in_the_scheduled_run(self):
+        """The hourly run matches a chunk together; when the chunk fails, each transaction
+        runs alone as its job would: the bad one gets a failed log and an activity, the
+        others are matched."""
+        invoice = self._invoice(1150.0)
+        good = self._line(1150.0, f"Payment {invoice.name}", partner_id=self.partner_a.id)
+        bad = self._line(77.0, "something else")
+        Cash = type(self.Cash)
+        original = Cash._log_vals
+
+        def log_vals(agent, company, result):
+            if result.line == bad:
+                raise ValueError("broken transaction")
+            return original(agent, company, result)
+
+        agent = self.Cash.with_user(self.agent).with_company(self.company)
+        with patch.object(Cash, "_log_vals", log_vals):
+            agent._run_scheduled((good | bad).with_env(agent.env))
+        self.assertEqual(self._log(good).decision, "applied")
+        self.assertPaid(invoice)
+        failed = self._log(bad)
+        self.assertEqual((failed.state, failed.trigger), ("failed", "scheduled"))
+        self.assertIn("broken transaction", failed.error)
+        self.assertFalse(bad.is_reconciled)
+        failure = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
+        self.assertIn(failure, bad.move_id.activity_ids.activity_type_id)
+        # fixed, a manager's Retry runs it as a job
+        manager = new_test_user(
+            self.env,
+            login="cash_manager",
+            company_id=self.company.id,
+            groups="ai_invoicing.group_ai_invoicing_manager,account.group_account_invoice",
+        )
+        with trap_jobs() as trap:
+            failed.with_user(manager).action_retry()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(failed.state, "done")
