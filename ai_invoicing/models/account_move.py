@@ -242,8 +242,9 @@ class AccountMove(models.Model):
             findings = move._ai_rerun_checks()
             warnings = [f["message"] for f in findings if f["severity"] in ("warning", "error")]
             move._ai_hold_for_review("\n".join([why, *warnings]), ["reopened"])
-        self.env["ai.invoice.log"]._system_create(
-            [move._prepare_ai_review_log_vals("needs_review", why, "reopened") for move in self]
+        self.env["ai.invoice.log"]._log_decisions(
+            [move._prepare_ai_review_log_vals("needs_review", why, "reopened") for move in self],
+            reviewed=True,
         )
 
     def _ai_rerun_checks(self):
@@ -330,8 +331,9 @@ class AccountMove(models.Model):
     def _ai_close_review(self, state, reason, summary):
         now = fields.Datetime.now()
         # the audit log is written by the system: reviewers may not create logs
-        self.env["ai.invoice.log"]._system_create(
-            [move._prepare_ai_review_log_vals(state, reason, state, now) for move in self]
+        self.env["ai.invoice.log"]._log_decisions(
+            [move._prepare_ai_review_log_vals(state, reason, state, now) for move in self],
+            reviewed=True,
         )
         # the drafting log shows the outcome of its review (and how long it took)
         # sudo: ai.invoice.log - the audit log is written by the system, not the reviewer
@@ -351,7 +353,6 @@ class AccountMove(models.Model):
         self.ensure_one()
         return {
             "agent": "review",
-            "trigger": "manual",
             "company_id": self.company_id.id,
             "move_id": self.id,
             "partner_id": self.partner_id.id,
@@ -359,7 +360,6 @@ class AccountMove(models.Model):
             "amount_total": self.amount_total,
             "state": state,
             "decision": decision,
-            "reviewer_id": self.env.user.id,
             "review_date": when or fields.Datetime.now(),
             # sudo: account.move - the reason the reviewer decided on, whatever their
             # rights on the field (readable by AI reviewers only)

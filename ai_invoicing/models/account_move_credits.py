@@ -70,7 +70,7 @@ class AccountMove(models.Model):
                     move.js_assign_outstanding_line(credit.line_id)
                     applied.append((credit, before - move.amount_residual, move.amount_residual))
             vals_list.append(move._ai_credit_log_vals(mode, usable, refused, applied, lines))
-        self.env["ai.invoice.log"]._system_create(vals_list)
+        self.env["ai.invoice.log"]._log_decisions(vals_list)
 
     def _ai_credit_log_vals(self, mode, usable, refused, applied, lines):
         self.ensure_one()
@@ -137,7 +137,7 @@ class AccountMove(models.Model):
         )
         return {
             "agent": "credit_application",
-            "trigger": "invoice_posted",
+            "trigger": "invoice_posted",  # Odoo's posting decided it, as the company set
             "company_id": self.company_id.id,
             "move_id": self.id,
             "partner_id": self.partner_id.id,

@@ -238,22 +238,20 @@ class AiCashSuggestion(models.Model):
                 now,
             )
         else:
-            log = self.env["ai.invoice.log"]._system_create(
+            log = self.env["ai.invoice.log"]._log_decisions(
                 [
                     dict(
                         log_vals,
                         agent=agent._agent,
-                        trigger="manual",
-                        user_id=user.id,
                         company_id=line.company_id.id,
                         statement_line_id=line.id,
                         currency_id=line.currency_id.id,
                         amount_total=line.amount,
                         source_data={"manual_match": plan},
-                        reviewer_id=user.id,
                         review_date=now,
                     )
-                ]
+                ],
+                reviewed=True,
             )
         line.ai_cash_suggestion_ids.filtered(lambda s: s.state == "proposed")._system_unlink()
         Suggestion._system_create(

@@ -332,6 +332,18 @@ class AiInvoiceLog(models.Model):
         # sudo: ai.invoice.log - see _system_create
         return self.sudo().write(vals)
 
+    @api.model
+    def _log_decisions(self, vals_list, reviewed=False):
+        """The logs of what is decided outside an agent's job (a review, a rollout level
+        change, credits applied when an invoice is posted, a promise to pay, a match by
+        hand): by the current user, done, from a manual trigger unless ``vals`` say
+        otherwise; ``reviewed``: the user is its reviewer, now. With the agents'
+        ``_create_logs``, the only ways logs are made."""
+        defaults = {"trigger": "manual", "state": "done", "user_id": self.env.uid}
+        if reviewed:
+            defaults.update(reviewer_id=self.env.uid, review_date=fields.Datetime.now())
+        return self._system_create([dict(defaults, **vals) for vals in vals_list])
+
     def _close_review(self, vals, reviewer=None, when=None):
         """A person decided on these logs: ``vals`` with who, when and how long each
         waited for them (the review KPIs)."""

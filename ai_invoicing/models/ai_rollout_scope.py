@@ -315,14 +315,12 @@ class AiRolloutScope(models.Model):
                     "trigger": "manual" if not ctx.get("ai_rollout_why") else "scheduled",
                     "company_id": scope.company_id.id,
                     "rollout_scope_id": scope.id,
-                    "user_id": self.env.user.id,
-                    "state": "done",
                     "decision": "level_changed",
                     "rationale": who,
                     "source_data": dict(figures, old_level=before[scope.id], new_level=scope.level),
                 }
             )
-        self.env["ai.invoice.log"]._system_create(vals_list)
+        self.env["ai.invoice.log"]._log_decisions(vals_list)
 
     def _ai_sync_company_settings(self):
         """The default scope's level is what Auto-Post / Send show in the settings."""

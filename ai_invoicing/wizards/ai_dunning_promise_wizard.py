@@ -50,12 +50,10 @@ class AiDunningPromiseWizard(models.TransientModel):
             date=self.promise_date,
             note=self.note or "",
         )
-        log = self.env["ai.invoice.log"]._system_create(
+        log = self.env["ai.invoice.log"]._log_decisions(
             [
                 {
                     "agent": "dunning",
-                    "trigger": "manual",
-                    "state": "done",
                     "decision": "promise",
                     "company_id": company.id,
                     "partner_id": partner.id,
