@@ -2,7 +2,7 @@
 {
     "name": "AI Invoicing",
     "summary": "Quote-to-cash agents: draft, check, route and log customer invoices",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/ai-invoicing/ai_invoicing",
     "author": "ai_invoicing founders",

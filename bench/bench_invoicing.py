@@ -210,7 +210,7 @@ def setup_data(env, args):
         ]
     )
     stock = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1).lot_stock_id
-    total = 2 * (max(args.sizes) + 10 + args.batch)
+    total = 3 * (max(args.sizes) + 40) + 2 * args.batch
     for product in products:
         env["stock.quant"]._update_available_quantity(product, stock, 4 * total + 100)
     agent = env.ref("ai_invoicing.user_ai_agent")
@@ -225,9 +225,10 @@ def setup_data(env, args):
     }
 
 
-def build_pairs(bench, data, count, offset, partners=None):
-    """``count`` pairs of identical confirmed orders: (ai ids, native ids), in chunks."""
-    ai_ids, native_ids = [], []
+def build_pairs(bench, data, count, offset, partners=None, copies=2):
+    """``count`` sets of ``copies`` identical confirmed orders: one id list per copy (AI,
+    native per order, native per chunk), built in chunks."""
+    ids = [[] for _copy in range(copies)]
     for start in range(0, count, BUILD_CHUNK):
         size = min(BUILD_CHUNK, count - start)
 
@@ -254,14 +255,13 @@ def build_pairs(bench, data, count, offset, partners=None):
                 )
             Order = env["sale.order"].with_company(data["company"])
             # sale.order.create writes the name into the dicts: a fresh copy per order
-            ai = Order.create(copy.deepcopy(vals))
-            native = Order.create(copy.deepcopy(vals))
-            (ai | native).action_confirm()
-            ai_ids.extend(ai.ids)
-            native_ids.extend(native.ids)
+            orders = [Order.create(copy.deepcopy(vals)) for _copy in range(copies)]
+            Order.union(*orders).action_confirm()
+            for target, created in zip(ids, orders, strict=True):
+                target.extend(created.ids)
 
         bench.transaction(build)
-    return ai_ids, native_ids
+    return ids
 
 
 def set_trigger(bench, data, on):
@@ -282,8 +282,9 @@ def validate_order(order_id):
     return validate
 
 
-def validate_pairs(bench, data, ai_ids, native_ids, measured=True):
-    """Validate each pair's deliveries, trigger on for the AI order and off for its twin."""
+def validate_pairs(bench, data, ai_ids, native_ids, chunk_ids=()):
+    """Validate each pair's deliveries, trigger on for the AI order and off for its twin
+    (alternating, measured); the per-chunk twins with the trigger off (not measured)."""
     on, off = [], []
     for index, (ai_id, native_id) in enumerate(zip(ai_ids, native_ids, strict=True)):
         runs = [(True, ai_id, on), (False, native_id, off)]
@@ -291,63 +292,88 @@ def validate_pairs(bench, data, ai_ids, native_ids, measured=True):
             set_trigger(bench, data, trigger)
             samples.append(bench.measure(validate_order(order_id), data["admin"], data["context"]))
     set_trigger(bench, data, False)
+    for order_id in chunk_ids:
+        bench.transaction(validate_order(order_id), data["admin"], data["context"])
     return on, off
 
 
-def jobs_of(bench, order_ids, model="ai.invoice.agent.draft"):
-    """{sale order id: uuid of its pending drafting job}."""
+def pending_job(bench, model="ai.invoice.agent.draft"):
+    """uuid of the agent's next pending job (the drain job of the company), or None."""
 
     def read(env):
-        logs = env["ai.invoice.log"].search_fetch(
-            [("sale_order_id", "in", order_ids), ("agent", "=", "invoice_draft")],
-            ["sale_order_id"],
+        job = env["queue.job"].search(
+            [("model_name", "=", model), ("state", "=", "pending")], order="id", limit=1
         )
-        keys = {f"ai.invoice.log,{log.id}": log.sale_order_id.id for log in logs}
-        jobs = env["queue.job"].search_fetch(
-            [("identity_key", "in", list(keys)), ("model_name", "=", model)],
-            ["uuid", "identity_key", "state"],
-        )
-        return {keys[job.identity_key]: job.uuid for job in jobs if job.state == "pending"}
+        return job.uuid or None
 
     return bench.transaction(read)
 
 
-def create_invoices(order_id):
+def claimed_by(bench, uuid):
+    """Sale order ids of the logs the job ``uuid`` claimed."""
+
+    def read(env):
+        logs = env["ai.invoice.log"].search_fetch([("job_uuid", "=", uuid)], ["sale_order_id"])
+        return logs.sale_order_id.ids
+
+    return bench.transaction(read)
+
+
+def create_invoices(order_ids, grouped=False):
     def create(env):
-        env["sale.order"].browse(order_id)._create_invoices()
+        env["sale.order"].browse(order_ids)._create_invoices(grouped=grouped)
 
     return create
 
 
-def draft_pairs(bench, data, ai_ids, native_ids, done_before=0):
-    """Alternate per pair: the AI order's job as the runner does it, the twin natively."""
-    uuids = jobs_of(bench, ai_ids)
-    missing = [oid for oid in ai_ids if oid not in uuids]
-    assert not missing, f"{len(missing)} AI orders without a pending job"
-    ai_samples, native_samples = [], []
-    started = time.monotonic()
-    for index, (ai_id, native_id) in enumerate(zip(ai_ids, native_ids, strict=True)):
+def draft_pairs(bench, data, ai_ids, native_ids, chunk_ids, done_before=0):
+    """Alternate per chunk: the agent's next job as the runner does it (it claims the next
+    chunk of queued deliveries), the same orders' twins natively one by one (each in its
+    own committed transaction), and their per-chunk twins natively in one call."""
+    native_of = dict(zip(ai_ids, native_ids, strict=True))
+    chunk_of = dict(zip(ai_ids, chunk_ids, strict=True))
+    ai_samples, native_samples, chunk_samples = [], [], []
+    started, drafted = time.monotonic(), 0
+    while uuid := pending_job(bench):
+        sample = {}
+
+        def ai(sample=sample, uuid=uuid):
+            sample.update(bench.run_job(uuid))
+            sample["orders"] = claimed_by(bench, uuid)
+
+        ai()
+        orders = sample["orders"]
+        ai_samples.append(sample)  # an empty follow-up job too: its cost counts
+        if not orders:
+            continue
+        twins = [native_of[oid] for oid in orders]
+        chunk_twins = [chunk_of[oid] for oid in orders]
         runs = [
-            (ai_samples, lambda ai_id=ai_id: bench.run_job(uuids[ai_id])),
-            (
-                native_samples,
-                lambda native_id=native_id: bench.measure(
-                    create_invoices(native_id), data["agent"], data["context"]
-                ),
+            lambda twins=twins: native_samples.extend(
+                bench.measure(create_invoices([oid]), data["agent"], data["context"])
+                for oid in twins
+            ),
+            lambda chunk_twins=chunk_twins: chunk_samples.append(
+                dict(
+                    bench.measure(
+                        create_invoices(chunk_twins, grouped=True),
+                        data["agent"],
+                        data["context"],
+                    ),
+                    n=len(chunk_twins),
+                )
             ),
         ]
-        for samples, func in runs if index % 2 else reversed(runs):
-            samples.append(func())
-        if (index + 1) % 100 == 0:
-            last_ai, last_nat = ai_samples[-100:], native_samples[-100:]
-            print(
-                f"  {done_before + index + 1:>6} pairs drafted "
-                f"({time.monotonic() - started:.0f} s): last 100 "
-                f"AI {mean_ms(last_ai):.1f} ms {mean_q(last_ai):.1f} q, "
-                f"native {mean_ms(last_nat):.1f} ms {mean_q(last_nat):.1f} q",
-                flush=True,
-            )
-    return ai_samples, native_samples
+        for func in runs if len(ai_samples) % 2 else reversed(runs):
+            func()
+        drafted += len(orders)
+        print(
+            f"  {done_before + drafted:>6} drafted ({time.monotonic() - started:.0f} s): "
+            f"job of {len(orders)}: {sample['s'] * 1000 / len(orders):.1f} ms "
+            f"{sample['q'] / len(orders):.1f} q per invoice",
+            flush=True,
+        )
+    return ai_samples, native_samples, chunk_samples
 
 
 # ----------------------------------------------------------------------
@@ -365,44 +391,79 @@ def mean_q(samples, key="q"):
     return statistics.mean(s[key] for s in samples)
 
 
-def pair_row(label, ai, native):
-    ai_ms, nat_ms, ai_q, nat_q = mean_ms(ai), mean_ms(native), mean_q(ai), mean_q(native)
+def per_invoice(samples, key="s"):
+    """(ms, queries) per invoice of samples that each drafted ``n`` (or ``orders``)."""
+    count = sum(len(s["orders"]) if "orders" in s else s.get("n", 1) for s in samples)
     return (
-        f"{label:<26} {ai_ms:8.1f} {nat_ms:8.1f} {ai_ms / nat_ms:7.2f} x {ai_ms - nat_ms:+7.1f}"
+        sum(s[key] for s in samples) * 1000 / count,
+        sum(s["q"] for s in samples) / count,
+    )
+
+
+def ratio_row(label, ai, native):
+    (ai_ms, ai_q), (nat_ms, nat_q) = ai, native
+    return (
+        f"{label:<34} {ai_ms:8.1f} {nat_ms:8.1f} {ai_ms / nat_ms:7.2f} x {ai_ms - nat_ms:+7.1f}"
         f"   {ai_q:7.1f} {nat_q:7.1f} {ai_q - nat_q:+7.1f}"
     )
 
 
+def pair_row(label, ai, native):
+    return ratio_row(label, (mean_ms(ai), mean_q(ai)), (mean_ms(native), mean_q(native)))
+
+
 HEADER = (
-    f"{'per invoice':<26} {'AI ms':>8} {'nat ms':>8} {'ratio':>9} {'diff':>7}"
+    f"{'per invoice':<34} {'AI ms':>8} {'nat ms':>8} {'ratio':>9} {'diff':>7}"
     f"   {'AI q':>7} {'nat q':>7} {'diff':>7}"
 )
 
 
-def report_size(size, ai, native, val_on, val_off, block):
+def report_size(size, ai, native, chunk, val_on, val_off, block):
     print()
-    print(f"=== {size} invoices per path (all pairs so far, cumulative) ===")
+    print(f"=== {size} invoices per path (all so far, cumulative) ===")
     print(HEADER)
-    print(pair_row("mean, all", ai, native))
-    print(
-        f"{'median time, all':<26} {median_ms(ai):8.1f} {median_ms(native):8.1f} "
-        f"{median_ms(ai) / median_ms(native):7.2f} x"
-    )
-    width = min(block, len(ai) // 2) or len(ai)
-    print(pair_row(f"first {width}", ai[:width], native[:width]))
-    print(pair_row(f"last {width}", ai[-width:], native[-width:]))
+    ai_inv = per_invoice(ai)
+    print(ratio_row("AI jobs vs native per order", ai_inv, per_invoice(native)))
+    print(ratio_row("AI jobs vs native per chunk", ai_inv, per_invoice(chunk)))
     print(pair_row("validation on / off", val_on, val_off))
-    inside, total = mean_q(ai, "perform_q"), mean_q(ai)
+    jobs = [s for s in ai if s["orders"]]
+    sizes = [len(s["orders"]) for s in jobs]
+    inside = sum(s["perform_q"] for s in ai)
+    total = sum(s["q"] for s in ai)
     print(
-        f"AI job queries: {total:.1f} = {inside:.1f} in the job function (ours) + "
-        f"{total - inside:.1f} queue_job bookkeeping (runner enqueue, acquire, lock, "
-        f"savepoint, done, store); job function time {mean_ms(ai, 'perform_s'):.1f} ms"
+        f"AI jobs: {len(ai)} ({len(ai) - len(jobs)} empty follow-ups), chunk sizes "
+        f"{min(sizes)}-{max(sizes)}; queries {total} = {inside} in the job function (ours) + "
+        f"{total - inside} queue_job bookkeeping; job function time "
+        f"{sum(s['perform_s'] for s in ai) * 1000 / sum(sizes):.1f} ms per invoice"
     )
-    print(f"growth, by blocks of {block} pairs (pair numbers are cumulative):")
-    print(HEADER.replace("per invoice", "pairs      "))
-    for start in range(0, len(ai), block):
-        end = min(start + block, len(ai))
-        print(pair_row(f"{start + 1}-{end}", ai[start:end], native[start:end]))
+    print(f"growth, by blocks of about {block} invoices (cumulative numbering):")
+    print(HEADER.replace("per invoice", "invoices   "))
+    done, start, rows = 0, 0, []
+    for index, sample in enumerate(jobs):
+        done += len(sample["orders"])
+        if done - start >= block or index == len(jobs) - 1:
+            rows.append((start, done, index))
+            start = done
+    first_job, nat_at = 0, 0
+    for start, end, last_job in rows:
+        block_jobs = jobs[first_job : last_job + 1]
+        block_chunks = chunk[first_job : last_job + 1]
+        count = end - start
+        print(
+            ratio_row(
+                f"{start + 1}-{end} vs per order",
+                per_invoice(block_jobs),
+                per_invoice(native[nat_at : nat_at + count]),
+            )
+        )
+        print(
+            ratio_row(
+                f"{start + 1}-{end} vs per chunk",
+                per_invoice(block_jobs),
+                per_invoice(block_chunks),
+            )
+        )
+        first_job, nat_at = last_job + 1, nat_at + count
 
 
 def summarize_logs(bench, order_ids):
@@ -423,24 +484,32 @@ def summarize_logs(bench, order_ids):
 # ----------------------------------------------------------------------
 # Profiles of one extra pair
 # ----------------------------------------------------------------------
-def profile_pair(bench, data, label):
-    """SQL origin of every query of one AI job and one native call, then cProfile."""
+def profile_pair(bench, data, label, chunk=10):
+    """SQL origin of every query of one AI job drafting ``chunk`` deliveries and of the
+    native calls on their twins one by one; then the same under cProfile."""
     import query_profile
 
     os.makedirs(RESULTS, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    ai_ids, native_ids = build_pairs(bench, data, 2, offset=0)
     recorders = {}
-    for trigger, order_id in ((True, ai_ids[0]), (False, native_ids[0])):
-        set_trigger(bench, data, trigger)
-        with query_profile.QueryRecorder() as recorders[trigger]:
-            bench.measure(validate_order(order_id), data["admin"], data["context"])
-    validate_pairs(bench, data, ai_ids[1:], native_ids[1:])
-    uuids = jobs_of(bench, ai_ids)
+    rounds = {}
+    for name in ("sql", "cprofile"):
+        ai_ids, native_ids = build_pairs(bench, data, chunk, offset=0)
+        if name == "sql":
+            for trigger, order_id in ((True, ai_ids[0]), (False, native_ids[0])):
+                set_trigger(bench, data, trigger)
+                with query_profile.QueryRecorder() as recorders[trigger]:
+                    bench.measure(validate_order(order_id), data["admin"], data["context"])
+            validate_pairs(bench, data, ai_ids[1:], native_ids[1:])
+        else:
+            validate_pairs(bench, data, ai_ids, native_ids)
+        rounds[name] = (pending_job(bench), native_ids)
+    uuid, native_ids = rounds["sql"]
     with query_profile.QueryRecorder() as ai_rec:
-        bench.run_job(uuids[ai_ids[0]])
+        bench.run_job(uuid)
     with query_profile.QueryRecorder() as nat_rec:
-        bench.measure(create_invoices(native_ids[0]), data["agent"], data["context"])
+        for oid in native_ids:
+            bench.measure(create_invoices([oid]), data["agent"], data["context"])
     base = os.path.join(RESULTS, f"profile-{label}-{stamp}")
     with open(f"{base}-queries.json", "w") as out:
         json.dump({"ai_job": ai_rec.entries, "native": nat_rec.entries}, out, indent=1)
@@ -451,6 +520,7 @@ def profile_pair(bench, data, label):
     with open(f"{base}-validation.json", "w") as out:
         json.dump({"ai_job": recorders[True].entries, "native": recorders[False].entries}, out)
     with open(f"{base}-queries.txt", "w") as out:
+        out.write(f"One AI job drafting {chunk} deliveries vs {chunk} native calls\n\n")
         out.write(text + "\n\n===== Delivery validation, trigger on vs off =====\n")
         out.write(validation + "\n\nEvery query of the AI job, in order:\n")
         for entry in ai_rec.entries:
@@ -459,17 +529,20 @@ def profile_pair(bench, data, label):
                 f"  {query_profile.normalized(entry['full_query'])[:400]}\n"
                 f"  {query_profile.stack_text(entry)}\n"
             )
-    print(f"\n--- SQL profile of one pair at {label} ({base}-queries.txt) ---")
+    print(f"\n--- SQL profile: one AI job of {chunk} deliveries vs {chunk} native calls ---")
     print(text)
     print("\n--- SQL profile of one delivery validation, trigger on vs off ---")
     print(validation)
-    # cProfile: the second pair
+    uuid, native_ids = rounds["cprofile"]
     stats = {}
     for name, func in (
-        ("ai_job", lambda: bench.run_job(uuids[ai_ids[1]])),
+        ("ai_job", lambda: bench.run_job(uuid)),
         (
             "native",
-            lambda: bench.measure(create_invoices(native_ids[1]), data["agent"], data["context"]),
+            lambda: [
+                bench.measure(create_invoices([oid]), data["agent"], data["context"])
+                for oid in native_ids
+            ],
         ),
     ):
         profiler = cProfile.Profile()
@@ -483,7 +556,7 @@ def profile_pair(bench, data, label):
     with open(f"{base}-cprofile.txt", "w") as out:
         for name, text in stats.items():
             out.write(f"===== {name} =====\n{text}\n")
-    print(f"cProfile of a second pair: {base}-cprofile.txt and {base}-*.prof")
+    print(f"cProfile of a second chunk: {base}-cprofile.txt and {base}-*.prof")
 
 
 # ----------------------------------------------------------------------
@@ -517,28 +590,25 @@ def run_batch(bench, data, count):
 
     enqueue = bench.measure(draft_now, data["admin"], data["context"])
 
-    def chunk_jobs(env):
-        jobs = env["queue.job"].search(
-            [("model_name", "=", "ai.invoice.agent.billing"), ("state", "=", "pending")],
-            order="id",
-        )
-        logs = env["ai.invoice.log"]._from_job_identities(jobs.mapped("identity_key"))
-        orders = {f"ai.invoice.log,{log.id}": log.source_data["order_ids"] for log in logs}
-        return [(job.uuid, orders[job.identity_key]) for job in jobs]
-
     native_of = dict(zip(ai_ids, native_ids, strict=True))
     ai_jobs, native = [], []
-    for index, (uuid, chunk) in enumerate(bench.transaction(chunk_jobs)):
-        twins = [native_of[oid] for oid in chunk]
-        runs = [
-            lambda uuid=uuid: ai_jobs.append(bench.run_job(uuid)),
-            lambda twins=twins: native.extend(
-                bench.measure(create_invoices(oid), data["agent"], data["context"]) for oid in twins
-            ),
-        ]
-        for func in runs if index % 2 else reversed(runs):
-            func()
-        print(f"  batch job {index + 1} and its {len(twins)} native twins done", flush=True)
+    index = 0
+    while uuid := pending_job(bench, "ai.invoice.agent.billing"):
+        sample = bench.run_job(uuid)
+        ai_jobs.append(sample)
+
+        def chunk(env, uuid=uuid):
+            logs = env["ai.invoice.log"].search(
+                [("job_uuid", "=", uuid), ("agent", "=", "billing")]
+            )
+            return [oid for log in logs for oid in log.source_data["order_ids"]]
+
+        twins = [native_of[oid] for oid in bench.transaction(chunk)]
+        native.extend(
+            bench.measure(create_invoices([oid]), data["agent"], data["context"]) for oid in twins
+        )
+        index += 1
+        print(f"  batch job {index} and its {len(twins)} native twins done", flush=True)
     ai_s = enqueue["s"] + sum(s["s"] for s in ai_jobs)
     ai_q = enqueue["q"] + sum(s["q"] for s in ai_jobs)
     nat_s, nat_q = sum(s["s"] for s in native), sum(s["q"] for s in native)
@@ -600,24 +670,27 @@ def run(args):
         )
     mode = ("LLM" if args.llm else "rules-only") + (", checks off" if args.no_checks else "")
     print(f"mode: {mode}; sizes {args.sizes}; {args.lines} lines per order", flush=True)
-    ai_all, native_all, on_all, off_all, ai_orders = [], [], [], [], []
+    ai_all, native_all, chunk_all, on_all, off_all, ai_orders = [], [], [], [], [], []
     done = 0
     for size in args.sizes:
         count = size - done
         started = time.monotonic()
-        print(f"\nbuilding {2 * count} confirmed orders ...", flush=True)
-        ai_ids, native_ids = build_pairs(bench, data, count, offset=done)
+        print(f"\nbuilding {3 * count} confirmed orders ...", flush=True)
+        ai_ids, native_ids, chunk_ids = build_pairs(bench, data, count, offset=done, copies=3)
         print(f"  built in {time.monotonic() - started:.0f} s; validating ...", flush=True)
-        on, off = validate_pairs(bench, data, ai_ids, native_ids)
+        on, off = validate_pairs(bench, data, ai_ids, native_ids, chunk_ids)
         print(f"  validated in {time.monotonic() - started:.0f} s; drafting ...", flush=True)
-        ai, native = draft_pairs(bench, data, ai_ids, native_ids, done_before=done)
+        ai, native, chunk = draft_pairs(
+            bench, data, ai_ids, native_ids, chunk_ids, done_before=done
+        )
         ai_all += ai
         native_all += native
+        chunk_all += chunk
         on_all += on
         off_all += off
         ai_orders += ai_ids
         done = size
-        report_size(size, ai_all, native_all, on_all, off_all, args.block)
+        report_size(size, ai_all, native_all, chunk_all, on_all, off_all, args.block)
         logs = summarize_logs(bench, ai_orders)
         print(
             f"AI logs {logs['logs']}, invoices drafted {logs['drafted']}, failed "

@@ -353,10 +353,14 @@ class Check:
 
     # -- faults --------------------------------------------------------------
     def kill_a_worker_running_a_job(self, stop):
-        """SIGKILL the HTTP worker that runs an agent's job (once)."""
+        """SIGKILL the HTTP worker that runs an agent's job (once), mid-chunk: after the
+        job has run a moment, when it holds claimed logs."""
         while not stop.is_set():
             job = self.running_ai_job()
             if job and job[1] and job[1] != self.args.server_pid:
+                time.sleep(0.3)
+                if self.running_ai_job() != job:
+                    continue
                 try:
                     os.kill(job[1], signal.SIGKILL)
                 except ProcessLookupError:
@@ -471,9 +475,39 @@ class Check:
         self.posted = self.post_drafts()
         self.wait_until("the sending of the posted invoices", self.all_sent, 300)
         self.wait_until("the end of every AI job", self.no_ai_job_left, 180)
+        self.lone_delivery()
         self.verify()
         self.report()
         return not self.errors
+
+    def lone_delivery(self):
+        """One more order delivered on the idle server: seconds from validation to draft."""
+        admin = self.admin
+        order = admin(
+            "sale.order",
+            "create",
+            {
+                "partner_id": self.customers[0],
+                "order_line": [(0, 0, {"product_id": self.products[0], "product_uom_qty": 1})],
+            },
+        )
+        self.orders.append(order)
+        admin("sale.order", "action_confirm", [order])
+        picking = self.picker("stock.picking", "search", [("sale_id", "=", order)])
+        self.validate(picking, partial=False)
+
+        def drafted():
+            rows = self.sql(
+                "SELECT EXTRACT(EPOCH FROM m.create_date - l.create_date) FROM ai_invoice_log l "
+                "JOIN account_move m ON m.id = l.move_id WHERE l.picking_id = ANY(%s)",
+                (picking,),
+            )
+            if rows:
+                self.lone = rows[0][0]
+            return bool(rows)
+
+        self.lone = None
+        self.wait_until("the lone delivery's invoice", drafted, 60)
 
     def verify(self):
         errors = self.errors
@@ -542,10 +576,18 @@ class Check:
             if not uuid:
                 errors.append(f"fault not injected: {fault}")
                 continue
-            state = self.sql("SELECT state, retry FROM queue_job WHERE uuid = %s", (uuid,))[0]
-            if state[0] != "done":
-                errors.append(f"the job hit by '{fault}' ended {state[0]}")
-            self.faults[fault] = f"{uuid[:8]}… ended {state[0]} after {state[1]} attempt(s)"
+            state, retry, name = self.sql(
+                "SELECT state, retry, name FROM queue_job WHERE uuid = %s", (uuid,)
+            )[0]
+            if state != "done":
+                errors.append(f"the job hit by '{fault}' ended {state}")
+            # the chunk the job claimed again on its rerun (the killed run's claim went
+            # with its transaction): each of its logs done once (see 'drafted twice')
+            claimed = self.sql("SELECT count(*) FROM ai_invoice_log WHERE job_uuid = %s", (uuid,))
+            self.faults[fault] = (
+                f"{uuid[:8]}… ({name}) ended {state} after {retry} attempt(s), "
+                f"{claimed[0][0]} log(s) claimed by its last run"
+            )
         if self.milestone:
             project = self.sql(
                 "SELECT m.amount_untaxed FROM ai_invoice_log l "
@@ -590,6 +632,17 @@ class Check:
                 f"validation to invoice p50 {statistics.median(delays):.1f} s, p95 {p95:.1f} s, "
                 f"max {delays[-1]:.1f} s"
             )
+        jobs = self.sql(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ai_invoice_log l "
+            "WHERE l.job_uuid = j.uuid)) FROM queue_job j "
+            "WHERE j.model_name = 'ai.invoice.agent.draft' AND j.date_created >= %s",
+            (self.start,),
+        )[0]
+        print(
+            f"   drafting jobs: {jobs[0]} ({jobs[1]} with a chunk) for {len(delays)} "
+            f"deliveries; lone delivery on the idle server drafted in "
+            f"{self.lone if self.lone is not None else '?'} s"
+        )
         print(f"   posted by the accountant and sent: {len(self.posted)}")
         if self.errors:
             print("!!! REAL RUNNER CHECK FAILED")

@@ -76,7 +76,12 @@ class AiInvoiceAgentBilling(models.AbstractModel):
         return self.env["sale.order"].browse(ids)
 
     @api.model
-    def _job_description(self, log):
+    def _chunk_size(self, company):
+        return 1  # each log is already a chunk of orders (the company's batch size)
+
+    @api.model
+    def _chunk_description(self, logs):
+        log = logs[:1]
         return self.env._(
             "AI consolidated billing: %(count)s order(s) of %(batch)s",
             count=len((log.source_data or {}).get("order_ids", [])),

@@ -94,6 +94,10 @@ class AiInvoiceAgentCash(models.AbstractModel):
         return log.statement_line_id
 
     @api.model
+    def _chunk_description(self, logs):
+        return self.env._("AI cash application: %(count)s bank transactions", count=len(logs))
+
+    @api.model
     def _failure_document(self, log):
         return log.statement_line_id.move_id
 

@@ -3,11 +3,9 @@ import logging
 from collections import defaultdict
 
 from psycopg2 import InterfaceError, OperationalError
-from psycopg2.errors import SerializationFailure
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -60,16 +58,46 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     def _document(self, log):
         return log.move_id
 
+    @api.model
+    def _chunk_description(self, logs):
+        return self.env._("AI sending: %(count)s invoices", count=len(logs))
+
     # ------------------------------------------------------------------
     # Run
     # ------------------------------------------------------------------
     @api.model
     def _run(self, log):
+        return self._run_chunk(log)[log.id]
+
+    @api.model
+    def _run_chunk(self, logs):
+        """Send the claimed logs' invoices together (Odoo's batch send, one call per
+        channel); an invoice already sent, or not posted, gets its own outcome first."""
+        results, ready, moves = {}, self.env["ai.invoice.log"], set()
+        for log in logs:
+            try:
+                ok, result = self._attempt(log, self._sendable, log, moves)
+            except RetryableJobError as exc:
+                results[log.id] = self._defer(log, exc)
+                continue
+            if ok and result is True:
+                ready |= log
+                moves.add(log.move_id.id)
+            else:
+                results[log.id] = result
+        if ready:
+            results.update(self._send_batch(ready))
+        return results
+
+    @api.model
+    def _sendable(self, log, moves):
+        """True when ``log``'s invoice is to be sent by this job; else the skip's text
+        (sent already, by another job or a twin of the chunk). Not posted: raises."""
         move = log.move_id
-        busy = self.env._("Invoice %(move)s is being sent by another job.", move=move.name)
-        self._lock_or_retry(log, busy)  # no other job claims this log meanwhile
-        self._lock_or_retry(move, busy)
-        if move.is_move_sent or log._already_sent():
+        self._lock_or_retry(
+            move, self.env._("Invoice %(move)s is being sent by another job.", move=move.name)
+        )
+        if move.id in moves or move.is_move_sent or log._already_sent():
             return self._skip(
                 log,
                 self.env._(
@@ -80,60 +108,7 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
             raise UserError(
                 self.env._("%(move)s is not posted, so it is not sent.", move=move.display_name)
             )
-        return self._send_batch(log | self._claim_batch_mates(log))[log.id]
-
-    @api.model
-    def _claim_batch_mates(self, log):
-        """The other queued delivery logs of the company this job sends with ``log``.
-
-        Oldest first, up to the company's batch size with ``log``: posted invoices not
-        sent yet whose log and invoice rows this job can lock at once (SKIP LOCKED: a
-        log or invoice another job holds stays with that job, nothing waits). Their own
-        jobs then find them processed.
-        """
-        Log = self.env["ai.invoice.log"]
-        limit = log.company_id.ai_batch_size - 1
-        if limit < 1:
-            return Log
-        candidates = Log.search(
-            [
-                ("agent", "=", self._agent),
-                ("state", "=", "queued"),
-                ("company_id", "=", log.company_id.id),
-                ("id", "!=", log.id),
-                ("move_id", "!=", False),
-                ("move_id", "!=", log.move_id.id),
-                ("move_id.state", "=", "posted"),
-                ("move_id.is_move_sent", "=", False),
-            ],
-            order="id",
-            limit=limit,
-        )
-        if not candidates:
-            return Log
-        # sudo: ai.invoice.log - a twin log may already have sent the invoice (see _already_sent)
-        sent = Log.sudo().search_fetch(
-            [
-                ("agent", "=", self._agent),
-                ("decision", "=", "sent"),
-                ("move_id", "in", candidates.move_id.ids),
-            ],
-            ["move_id"],
-        )
-        candidates = candidates.filtered(lambda mate: mate.move_id not in sent.move_id)
-        try:
-            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
-                locked = candidates.try_lock_for_update()
-                locked_moves = locked.move_id.try_lock_for_update()
-        except SerializationFailure:
-            # a candidate changed since this job's snapshot (another job sent it): alone
-            return Log
-        mate_ids, seen, lockable = [], set(log.move_id.ids), set(locked_moves.ids)
-        for mate in locked:
-            if mate.move_id.id in lockable and mate.move_id.id not in seen:
-                seen.add(mate.move_id.id)  # a twin log of the same invoice stays queued
-                mate_ids.append(mate.id)
-        return Log.browse(mate_ids)
+        return True
 
     @api.model
     def _send_batch(self, logs):

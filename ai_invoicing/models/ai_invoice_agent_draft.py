@@ -1,6 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+import logging
+
+from psycopg2 import InterfaceError, OperationalError
+
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
 
 
 class AiInvoiceAgentDraft(models.AbstractModel):
@@ -37,11 +45,35 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             return f"picking:{vals['picking_id']}"
         return vals.get("sale_order_id") and f"{vals['trigger']}:order:{vals['sale_order_id']}"
 
+    @api.model
+    def _chunk_description(self, logs):
+        deliveries = len(logs.filtered("picking_id"))
+        if deliveries == len(logs):
+            return self.env._("AI drafting: %(count)s deliveries", count=deliveries)
+        return self.env._(
+            "AI drafting: %(deliveries)s deliveries, %(orders)s orders",
+            deliveries=deliveries,
+            orders=len(logs) - deliveries,
+        )
+
     # ------------------------------------------------------------------
     # Run
     # ------------------------------------------------------------------
     @api.model
     def _run(self, log):
+        order = log.sale_order_id
+        result = self._ready(log)
+        if result is not True:
+            return result
+        invoice = self._create_invoice(order)
+        if not invoice:
+            return self._nothing_left(log)
+        return self._finalize(log, invoice)
+
+    @api.model
+    def _ready(self, log):
+        """True when ``log``'s order is to be drafted now (locked for this job); else
+        the skip's text. A blocker raises for the log."""
         order = log.sale_order_id
         if not order:
             raise UserError(self.env._("The log has no sale order to invoice."))
@@ -55,19 +87,117 @@ class AiInvoiceAgentDraft(models.AbstractModel):
             self.env._("Sale order %(order)s is being invoiced by another job.", order=order.name),
         )
         self._raise_blocker(order)
-        invoice = self._create_invoice(order)
-        if not invoice:
-            covering = self._covering_invoices(log)
-            if covering:
-                return self._skip_covered(log, covering)
-            raise UserError(
-                self.env._(
-                    "Nothing left to invoice on %(order)s: every delivered or ordered quantity "
-                    "is already on an invoice.",
-                    order=order.name,
-                )
+        return True
+
+    @api.model
+    def _nothing_left(self, log):
+        covering = self._covering_invoices(log)
+        if covering:
+            return self._skip_covered(log, covering)
+        raise UserError(
+            self.env._(
+                "Nothing left to invoice on %(order)s: every delivered or ordered quantity "
+                "is already on an invoice.",
+                order=log.sale_order_id.name,
             )
-        return self._finalize(log, invoice)
+        )
+
+    # ------------------------------------------------------------------
+    # A chunk: Odoo's engine once for its orders, the checks in one pass
+    # ------------------------------------------------------------------
+    @api.model
+    def _run_chunk(self, logs):
+        """Draft the chunk's orders with one call of Odoo's engine (one invoice per
+        order, as ``_create_invoices`` does for a selection of orders), check the
+        drafts in one pass, then finish each in its own savepoint: a draft that fails
+        is removed with its log failed alone. A call of the engine that fails for the
+        chunk, a second log of one order, an order with nothing drafted: each alone,
+        as a single job would run it."""
+        results, ready, alone = {}, {}, self.env["ai.invoice.log"]
+        for log in logs:
+            if log.sale_order_id.id in ready:
+                alone |= log  # after the first: covered by its invoice, or the remainder
+                continue
+            try:
+                ok, result = self._attempt(log, self._ready, log)
+            except RetryableJobError as exc:
+                results[log.id] = self._defer(log, exc)
+                continue
+            if ok and result is True:
+                ready[log.sale_order_id.id] = log
+            else:
+                results[log.id] = result
+        invoices = self._draft_together(ready)
+        checked = self._check_together(invoices, ready)
+        for order_id, log in ready.items():
+            invoice = invoices.get(order_id)
+            if invoice is None:
+                alone = log | alone  # the engine failed for the chunk, or drafted nothing
+                continue
+            ok, result = self._attempt(
+                log, self._finalize, log, invoice, None, checked.get(invoice.id)
+            )
+            if not ok:
+                self._discard(invoice)
+            results[log.id] = result
+        for log in alone.sorted("id"):
+            results[log.id] = self._run_claimed(log)
+        return results
+
+    @api.model
+    def _draft_together(self, ready):
+        """``{order id: invoice}`` drafted by one call of Odoo's engine for the orders
+        of ``ready``; empty if that call fails (each then runs alone)."""
+        if len(ready) < 2:
+            return {}
+        orders = self.env["sale.order"].browse(list(ready))
+        try:
+            with self.env.cr.savepoint():
+                invoices = self._create_invoices(orders, grouped=True)
+        except (RetryableJobError, InterfaceError, OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - one bad order: each order alone finds it
+            return {}
+        by_order = {}
+        for invoice in invoices:
+            order_ids = invoice.invoice_line_ids.sale_line_ids.order_id.ids
+            if len(order_ids) == 1:
+                by_order[order_ids[0]] = invoice
+        return by_order
+
+    @api.model
+    def _check_together(self, invoices, ready):
+        """``{invoice id: findings}`` of the chunk's drafts, checked in one pass after
+        their ``_before_checks``; a draft whose step fails is checked on its own."""
+        ok_invoices = self.env["account.move"]
+        for invoice in invoices.values():
+            try:
+                with self.env.cr.savepoint():
+                    self._before_checks(invoice)
+                ok_invoices |= invoice
+            except (UserError, ValidationError):
+                pass  # its own _finalize meets the error again and fails its log alone
+        if not ok_invoices:
+            return {}
+        keys = {
+            invoices[order_id].id: f"picking:{log.picking_id.id}"
+            for order_id, log in ready.items()
+            if order_id in invoices and log.picking_id
+        }
+        try:
+            with self.env.cr.savepoint():
+                return self.env["account.move.ai.checks"]._run_batch(ok_invoices, keys)
+        except (RetryableJobError, InterfaceError, OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - each draft is then checked on its own
+            _logger.exception("AI invoicing: the chunk's checks failed; checked one by one")
+            return {}
+
+    @api.model
+    def _discard(self, invoice):
+        """A draft of the chunk whose log failed goes: nothing half-made stays."""
+        with self.env.cr.savepoint():
+            invoice.unlink()
 
     @api.model
     def _covering_invoices(self, log):

@@ -45,23 +45,32 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
         payment terms and shipping lines all come from Odoo. ``grouped=False``
         lets Odoo put orders sharing its grouping keys on one invoice.
         """
+        return self._create_invoices(orders, grouped=grouped)[:1]
+
+    @api.model
+    def _create_invoices(self, orders, grouped=True):
+        """Every invoice Odoo's ``_create_invoices`` drafts for ``orders`` (one company)."""
         journal = orders.company_id._ai_get_invoice_journal()
         # context, not an argument: _create_invoices calls _prepare_invoice itself
-        invoices = orders.with_context(
+        return orders.with_context(
             raise_if_nothing_to_invoice=False, ai_invoice_journal_id=journal.id
         )._create_invoices(grouped=grouped)
-        return invoices[:1]
 
     # ------------------------------------------------------------------
     # Finalize: one invoice through narrative, checks, routing and its log
     # ------------------------------------------------------------------
     @api.model
-    def _finalize(self, log, invoice, scope=None):
-        """Narrate, check, route, settle and log one freshly drafted invoice."""
+    def _finalize(self, log, invoice, scope=None, checked=None):
+        """Narrate, check, route, settle and log one freshly drafted invoice.
+
+        ``checked``: its findings, when the checks already ran over the whole chunk
+        (``_before_checks`` done too)."""
         run = DraftRun(log=log, invoice=invoice, scope=scope)
+        if checked is None:
+            self._before_checks(invoice)
         self._raise_draft_blocker(run)
         run.narrative = self._narrate(run)
-        run.findings = self._check(run)
+        run.findings = self._check(run) if checked is None else checked
         # one write; no line changes, so no balance check is needed
         invoice.with_context(check_move_validity=False)._ai_write(self._prepare_invoice_vals(run))
         run.routing = self._route(run)
@@ -69,6 +78,10 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
         result = self._done(log, self._prepare_done_vals(run))
         self._post_chatter(run)
         return result
+
+    @api.model
+    def _before_checks(self, invoice):
+        """What changes a fresh draft before its checks run (the payment-terms policy)."""
 
     @api.model
     def _raise_draft_blocker(self, run):

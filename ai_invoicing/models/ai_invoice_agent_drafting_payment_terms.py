@@ -11,13 +11,13 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
     _inherit = "ai.invoice.agent.drafting"
 
     @api.model
-    def _finalize(self, log, invoice, scope=None):
+    def _before_checks(self, invoice):
+        super()._before_checks(invoice)
         company = invoice.company_id
         if company.ai_payment_terms_policy and company.ai_payment_terms_auto_apply:
             evaluation = self.env["account.move.ai.checks"]._payment_terms_evaluation(invoice)
             if evaluation and evaluation["looser"]:
                 invoice._ai_apply_policy_terms(evaluation["rule"].payment_term_id)
-        return super()._finalize(log, invoice, scope)
 
     @api.model
     def _snapshot(self, run):

@@ -55,6 +55,10 @@ class AiInvoiceAgentDunning(models.AbstractModel):
         return log.partner_id
 
     @api.model
+    def _chunk_description(self, logs):
+        return self.env._("AI follow-ups: %(count)s customers", count=len(logs))
+
+    @api.model
     def _plan_snapshot(self, plan):
         return {
             "as_of": str(plan.as_of),

@@ -5,9 +5,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 
 from ..services.templates import findings_html
-from .ai_invoice_agent import JOB_IDENTITY_PREFIX
 
 # The agents of this addon; an agent model names its code in ``_agent`` and is
 # found by it (``_agent_model``). Another addon adds its agent with selection_add.
@@ -65,7 +65,8 @@ class AiInvoiceLog(models.Model):
     _check_company_auto = True
     _mail_post_access = "read"  # any AI Invoicing user may comment and give feedback
 
-    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    # numbered by PostgreSQL in the INSERT itself (see init): AIL/<year>/<id>
+    name = fields.Char(required=True, readonly=True, copy=False)
     agent = fields.Selection(
         AGENTS,
         required=True,
@@ -128,7 +129,14 @@ class AiInvoiceLog(models.Model):
         ],
         string="Job State",
         compute="_compute_job",
-        help="State of the latest queue job of this log.",
+        help="State of the queue job that ran this log, or of the job pending for it.",
+    )
+    job_uuid = fields.Char(
+        string="Job UUID",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The queue job that claimed this log (a job handles a chunk of logs).",
     )
     job_id = fields.Many2one(
         "queue.job",
@@ -145,6 +153,7 @@ class AiInvoiceLog(models.Model):
     feedback_user_id = fields.Many2one("res.users", string="Feedback By", readonly=True)
     # Analysis measures (0 or 100 per log, averaged into rates)
     kpi_automated = fields.Float(
+        precompute=True,
         string="Automation Rate (%)",
         compute="_compute_kpis",
         store=True,
@@ -153,6 +162,7 @@ class AiInvoiceLog(models.Model):
         "do); a bank transaction without a match is left to a person.",
     )
     kpi_review = fields.Float(
+        precompute=True,
         string="Review Rate (%)",
         compute="_compute_kpis",
         store=True,
@@ -160,6 +170,7 @@ class AiInvoiceLog(models.Model):
         help="Share of drafted invoices routed to a reviewer.",
     )
     kpi_rejected = fields.Float(
+        precompute=True,
         string="Rejection Rate (%)",
         compute="_compute_kpis",
         store=True,
@@ -167,9 +178,14 @@ class AiInvoiceLog(models.Model):
         help="Share of drafted invoices a reviewer rejected.",
     )
     kpi_wrong = fields.Float(
-        string="Marked Wrong (%)", compute="_compute_kpis", store=True, aggregator="avg"
+        string="Marked Wrong (%)",
+        compute="_compute_kpis",
+        store=True,
+        precompute=True,
+        aggregator="avg",
     )
     kpi_amount = fields.Monetary(
+        precompute=True,
         string="Drafted Amount",
         compute="_compute_kpis",
         store=True,
@@ -187,7 +203,7 @@ class AiInvoiceLog(models.Model):
     prompt_version = fields.Char(readonly=True)
     prompt_tokens = fields.Integer(readonly=True)
     completion_tokens = fields.Integer(readonly=True)
-    total_tokens = fields.Integer(compute="_compute_total_tokens", store=True)
+    total_tokens = fields.Integer(compute="_compute_total_tokens", store=True, precompute=True)
     latency_ms = fields.Integer(string="Latency (ms)", readonly=True)
     llm_called = fields.Boolean(string="LLM Called", readonly=True)
     llm_fallback = fields.Boolean(string="Template Fallback", readonly=True)
@@ -239,21 +255,35 @@ class AiInvoiceLog(models.Model):
     )
 
     def _compute_job(self):
+        """The job that claimed the log; a queued log not claimed yet: its agent's job
+        pending for the company."""
+        Agent = self.env["ai.invoice.agent"]
+        identities = {
+            log.id: Agent._agent_models()[log.agent]._job_identity(log.company_id)
+            for log in self
+            if log.id
+            and not log.job_uuid
+            and log.state == "queued"
+            and log._agent_model() is not None
+        }
         # sudo: queue.job - every AI user may see how the job of a log went
         jobs = (
             self.env["queue.job"]
             .sudo()
             .search_fetch(
-                [("identity_key", "in", [log._job_identity() for log in self if log.id])],
-                ["identity_key", "state"],
+                Domain("uuid", "in", [uuid for uuid in self.mapped("job_uuid") if uuid])
+                | Domain("identity_key", "in", list(set(identities.values())))
+                & Domain("state", "in", ["pending", "enqueued", "started"]),
+                ["uuid", "identity_key", "state"],
                 order="id desc",
             )
         )
-        latest = {}
+        by_uuid = {job.uuid: job for job in jobs}
+        pending = {}
         for job in jobs:
-            latest.setdefault(job.identity_key, job)
+            pending.setdefault(job.identity_key, job)
         for log in self:
-            job = latest.get(log._job_identity()) if log.id else None
+            job = by_uuid.get(log.job_uuid) if log.job_uuid else pending.get(identities.get(log.id))
             log.job_state = job.state if job else False
             log.job_id = job.sudo(False) if job else False
 
@@ -299,14 +329,19 @@ class AiInvoiceLog(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         logs = super().create(vals_list)
-        # Numbered by their id, not by an ir.sequence (three queries per log, a row lock
-        # and the user's time zone): the name is written in the same UPDATE as the
-        # stored measures, when the new logs are flushed.
-        year = self.env.cr.now().year
-        for log in logs:
-            if log.name == "/":
-                log.name = f"AIL/{year}/{log.id:05d}"
+        logs.invalidate_recordset(["name"])  # given by the INSERT (see init), not cached
         return logs
+
+    def init(self):
+        """Logs are numbered by their id, not by an ir.sequence (three queries per log,
+        a row lock and the user's time zone), and in the INSERT itself: the column's
+        default reads the id the same row has just drawn (defaults are evaluated in
+        column order, ``id`` first), so no UPDATE follows a new log."""
+        self.env.cr.execute(
+            "ALTER TABLE ai_invoice_log ALTER COLUMN name SET DEFAULT 'AIL/' || "
+            "to_char(now() AT TIME ZONE 'UTC', 'YYYY') || '/' || "
+            "lpad(currval(pg_get_serial_sequence('ai_invoice_log', 'id'))::text, 5, '0')"
+        )
 
     # ------------------------------------------------------------------
     # Written by the system only: no user may create, edit or delete a log
@@ -372,6 +407,10 @@ class AiInvoiceLog(models.Model):
             raise UserError(self.env._("Only failed agent actions can be retried."))
         failed._ai_keep_error_history()
         failed._system_write({"state": "queued", "error": False, "decision": False})
+        for log in failed.filtered(lambda log: "busy_tries" in (log.source_data or {})):
+            data = dict(log.source_data)
+            data.pop("busy_tries"), data.pop("retry_at", None)  # a new round of tries
+            log._system_write({"source_data": data})
         for agent, logs in failed.grouped(lambda log: log._agent_model()).items():
             agent._delay(logs)
         return True
@@ -452,21 +491,25 @@ class AiInvoiceLog(models.Model):
         self.ensure_one()
         return dict(self._fields["agent"]._description_selection(self.env))[self.agent]
 
-    def _job_identity(self):
-        """queue_job identity of this log's job: one job at a time per log."""
-        self.ensure_one()
-        return f"{JOB_IDENTITY_PREFIX}{self.id}"
-
     @api.model
-    def _from_job_identities(self, identity_keys):
-        ids = [
-            int(key[len(JOB_IDENTITY_PREFIX) :])
-            for key in identity_keys
-            if key
-            and key.startswith(JOB_IDENTITY_PREFIX)
-            and key[len(JOB_IDENTITY_PREFIX) :].isdigit()
-        ]
-        return self.browse(ids).exists()
+    def _of_job(self, job):
+        """The logs ``job`` claimed; a job that never got as far: the queued logs it
+        would claim (its agent's oldest for its company that no running job holds)."""
+        logs = self.search([("job_uuid", "=", job.uuid)])
+        if logs or job.state not in ("pending", "enqueued", "failed", "cancelled"):
+            return logs
+        agent, company = self.env["ai.invoice.agent"]._from_job_identity(job.identity_key)
+        if agent is None or not company:
+            return logs
+        return self.search(
+            [
+                ("agent", "=", agent._agent),
+                ("company_id", "=", company.id),
+                ("state", "=", "queued"),
+            ],
+            order="id",
+            limit=agent._chunk_size(company),
+        )
 
     def _already_sent(self):
         """Whether another delivery log already sent this log's invoice."""

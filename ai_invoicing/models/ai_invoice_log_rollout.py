@@ -49,18 +49,21 @@ class AiInvoiceLog(models.Model):
         string="Measured Drafts",
         compute="_compute_kpi_rollout",
         store=True,
+        precompute=True,
         help="1 for an AI draft whose outcome is known (reviewed, posted or corrected).",
     )
     kpi_right_first_time = fields.Integer(
         string="Correct as Drafted",
         compute="_compute_kpi_rollout",
         store=True,
+        precompute=True,
         help="1 for a draft approved unchanged or posted by the agent and not corrected.",
     )
     kpi_draft_wrong = fields.Integer(
         string="Draft Was Wrong",
         compute="_compute_kpi_rollout",
         store=True,
+        precompute=True,
         help="1 for a draft changed before approval, rejected, marked wrong or reversed.",
     )
 

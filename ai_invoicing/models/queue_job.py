@@ -72,20 +72,36 @@ class QueueJob(models.Model):
         )
 
     def _ai_sync_logs(self, state):
+        """A failed or cancelled job fails the logs it claimed (or would have claimed:
+        its rollback undid the claim), each with its activity and Retry; the rest of
+        the queue gets a job of its own. A requeued job queues its failed logs again."""
         # the agent user acts on the log and its document (chatter, activity)
         agent_user = self.env["ai.invoice.agent"]._agent_user()
         Log = self.env["ai.invoice.log"].with_user(agent_user)
         for job in self:
-            log = Log._from_job_identities([job.identity_key])
-            if not log:
+            agent, company = Log.env["ai.invoice.agent"]._from_job_identity(job.identity_key)
+            if agent is None or not company:
                 continue
-            agent = log._agent_model().with_user(agent_user)
-            agent = agent.with_company(log.company_id)
-            log = log.with_env(agent.env)
-            if state == "pending" and log.state == "failed":
-                log._system_write({"state": "queued", "error": False, "decision": False})
-            elif state in ("failed", "cancelled") and log.state == "queued":
-                agent._fail(log, job._ai_failure_reason(state))
+            agent = agent.with_user(agent_user).with_company(company)
+            logs = Log.with_env(agent.env)._of_job(job)
+            if state == "pending":
+                failed = logs.filtered(lambda log: log.state == "failed")
+                failed._system_write({"state": "queued", "error": False, "decision": False})
+                continue
+            queued = logs.filtered(lambda log: log.state == "queued")
+            queued._system_write({"job_uuid": job.uuid})
+            reason = job._ai_failure_reason(state)
+            for log in queued:
+                agent._fail(log, reason)
+            if Log.search_count(
+                [
+                    ("agent", "=", agent._agent),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "queued"),
+                ],
+                limit=1,
+            ):
+                agent._ensure_job(company)
 
     def _ai_failure_reason(self, state):
         self.ensure_one()
@@ -103,15 +119,17 @@ class QueueJob(models.Model):
         )
 
     def related_action_ai_log(self):
-        """Related action of the agents' jobs: open the AI log of the job."""
+        """Related action of the agents' jobs: the AI logs of the job's chunk."""
         self.ensure_one()
-        log = self.env["ai.invoice.log"]._from_job_identities([self.identity_key])
-        if not log:
+        logs = self.env["ai.invoice.log"]._of_job(self)
+        if not logs:
             return None
-        return {
-            "name": self.env._("AI Log"),
-            "type": "ir.actions.act_window",
-            "res_model": "ai.invoice.log",
-            "res_id": log.id,
-            "view_mode": "form",
-        }
+        if len(logs) == 1:
+            return {
+                "name": self.env._("AI Log"),
+                "type": "ir.actions.act_window",
+                "res_model": "ai.invoice.log",
+                "res_id": logs.id,
+                "view_mode": "form",
+            }
+        return self.env["ai.invoice.log"]._ai_action_for([("id", "in", logs.ids)])

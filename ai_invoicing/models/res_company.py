@@ -71,8 +71,9 @@ class ResCompany(models.Model):
     ai_batch_size = fields.Integer(
         string="Batch Size (documents per job)",
         default=50,
-        help="Scheduled and manual runs draft this many orders per queue job; a delivery "
-        "job sends up to this many posted invoices together.",
+        help="Each agent's queue job takes up to this many queued documents (deliveries to "
+        "draft, invoices to send, reminders, bank transactions) and leaves the rest to the "
+        "next job; scheduled and manual runs draft this many orders per job.",
     )
     ai_review_threshold = fields.Monetary(
         string="Review Threshold",

@@ -165,9 +165,28 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
             }
         )
         if confirm:
-            with trap_jobs():
+            # the helper's confirmation asks no agent (a queued request would be drained by
+            # the next job of the company); tests of the confirmation confirm themselves
+            with self._without_agents(order.company_id):
                 order.action_confirm()
         return order
+
+    @contextmanager
+    def _without_agents(self, company=None):
+        """Confirm, deliver, post without asking the drafting agent: its triggers off.
+        (A trapped job is not enough: the request stays queued, and the company's next
+        job would take it.)"""
+        company = company or self.company
+        triggers = {
+            "ai_trigger_on_confirm": company.ai_trigger_on_confirm,
+            "ai_trigger_on_delivery": company.ai_trigger_on_delivery,
+        }
+        company.write(dict.fromkeys(triggers, False))
+        try:
+            with trap_jobs():
+                yield
+        finally:
+            company.write(triggers)
 
     def _deliver(self, picking, quantities=None, backorder=True, user=None):
         """Validate ``picking`` for ``quantities`` ({product: qty}, default all)."""
@@ -233,10 +252,24 @@ class AiInvoicingCommon(AccountTestInvoicingCommon):
         return log._agent_model()._job_run
 
     def _run_log(self, log):
-        """Run a job for ``log`` as the agents enqueue it and queue_job's runner runs it."""
+        """Run the job of ``log``'s agent as the agents enqueue it and queue_job's runner
+        runs it (it claims ``log`` with the other queued logs of its company), and its
+        follow-up jobs; the first job's result."""
         with trap_jobs() as trap:
             log._agent_model()._delay(log)
-            return trap.perform_enqueued_jobs()[0]
+            return self._drain(trap)[0]
+
+    def _drain(self, trap, rounds=20):
+        """Perform the trapped jobs and the follow-up jobs they leave, as the runner
+        would; the results, in the order the jobs ran."""
+        results = []
+        for _round in range(rounds):
+            jobs = list(trap.enqueued_jobs)
+            if not jobs:
+                return results
+            trap.perform_enqueued_jobs()
+            results += [job.result for job in jobs]
+        raise AssertionError(f"the queue was not drained in {rounds} rounds")
 
     def _system_log(self, record, trigger, agent="invoice_draft"):
         """A second queued log for ``record``, as a race between two enqueues would leave."""

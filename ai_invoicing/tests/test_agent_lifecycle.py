@@ -50,38 +50,79 @@ class TestAgentLifecycle(AiInvoicingCommon):
         kind = self.env.ref("ai_invoicing.mail_activity_type_ai_failure")
         return record.activity_ids.filtered(lambda a: a.activity_type_id == kind)
 
-    def test_busy_order_retries_on_the_job_function_pattern(self):
+    def test_busy_order_waits_on_the_job_function_pattern(self):
+        """An order another job holds: the log stays queued, not claimed again before
+        the job function's retry pattern says (30 s, 2 min, 10 min); a later job comes
+        back for it, and the job that met it ends done (its other logs went on)."""
         order = self._order([(self.product_deliv, 2)])
         log, job_record = self._queued(order)
-        job = Job.load(self.env, job_record.uuid)
-        with self._lock_busy(), self.assertRaises(RetryableJobError) as caught:
-            job.perform()
-        self.assertIsNone(caught.exception.seconds, "no fixed delay: the pattern applies")
-        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 30)
-        job.retry = 3
-        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 120)
-        job.retry = 5
-        self.assertEqual(job._get_retry_seconds(caught.exception.seconds), 600)
-        self.assertEqual(log.state, "queued")
-        self.assertFalse(order.invoice_ids)
-
-    def test_exhausted_retries_leave_a_failed_log_an_activity_and_a_working_retry(self):
-        order = self._order([(self.product_deliv, 2)])
-        log, job_record = self._queued(order)
-        job_record.sudo().with_context(_job_edit_sentinel=job_record.EDIT_SENTINEL).write(
-            {"retry": job_record.max_retries - 1}
-        )
         with self._lock_busy():
             self._run_as_runner(job_record)
-        self.assertEqual(job_record.state, "failed")
+        self.assertEqual(job_record.state, "done")
+        self.assertEqual(log.state, "queued")
+        self.assertEqual(log.source_data["busy_tries"], 1)
+        self.assertFalse(order.invoice_ids)
+        later = self.env["queue.job"].sudo().search(
+            [("identity_key", "=", f"{job_record.identity_key},later"), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(later), 1)
+        self.assertAlmostEqual(
+            (later.eta - job_record.date_done).total_seconds(), 30, delta=5, msg="the pattern"
+        )
+        agent = self.env["ai.invoice.agent.draft"]
+        self.assertEqual([agent._retry_seconds(t) for t in (1, 2, 3, 4)], [30, 30, 120, 120])
+        # not before its time: a job now leaves it alone
+        with trap_jobs() as trap:
+            agent._delay(log)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(log.state, "queued")
+        # its time has come: drafted
+        log._system_write({"source_data": dict(log.source_data, retry_at="2000-01-01 00:00:00")})
+        self._run_as_runner(later)
+        self.assertEqual(log.state, "done")
+        self.assertEqual(log.move_id, order.invoice_ids)
+
+    def test_busy_too_long_leaves_a_failed_log_an_activity_and_a_working_retry(self):
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        log._system_write({"source_data": dict(log.source_data or {}, busy_tries=4)})
+        with self._lock_busy():
+            self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "done")
         self.assertEqual((log.state, log.decision), ("failed", "failed"))
         self.assertIn("is being invoiced by another job", log.error)
-        self.assertIn("Retry", log.error)
         self.assertEqual(len(self._failure_activity(order)), 1)
         self.assertFalse(order.invoice_ids, "nothing half-made")
         with trap_jobs() as trap:
             log.action_retry()
             trap.assert_jobs_count(1, only=self._job_function(log))
+            trap.perform_enqueued_jobs()
+        self.assertEqual(log.state, "done")
+        self.assertEqual(log.move_id, order.invoice_ids)
+
+    def test_exhausted_retries_leave_the_chunk_failed_with_activities_and_a_working_retry(self):
+        """A job that fails for good (its retries spent on lost connections): the logs it
+        would have claimed fail, each with its activity, and Retry drafts them."""
+        order = self._order([(self.product_deliv, 2)])
+        log, job_record = self._queued(order)
+        job_record.sudo().with_context(_job_edit_sentinel=job_record.EDIT_SENTINEL).write(
+            {"retry": job_record.max_retries - 1}
+        )
+        with patch.object(
+            type(self.env["ai.invoice.agent.draft"]),
+            "_run",
+            side_effect=psycopg2.OperationalError("server closed the connection"),
+        ):
+            self._run_as_runner(job_record)
+        self.assertEqual(job_record.state, "failed")
+        self.assertEqual((log.state, log.decision), ("failed", "failed"))
+        self.assertEqual(log.job_uuid, job_record.uuid, "the log links the job that failed it")
+        self.assertIn("server closed the connection", log.error)
+        self.assertIn("Retry", log.error)
+        self.assertEqual(len(self._failure_activity(order)), 1)
+        self.assertFalse(order.invoice_ids, "nothing half-made")
+        with trap_jobs() as trap:
+            log.action_retry()
             trap.perform_enqueued_jobs()
         self.assertEqual(log.state, "done")
         self.assertEqual(log.move_id, order.invoice_ids)
@@ -96,7 +137,7 @@ class TestAgentLifecycle(AiInvoicingCommon):
         )
         with patch.object(
             type(self.env["ai.invoice.agent.draft"]),
-            "_run",
+            "_run_chunk",
             side_effect=RetryableJobError("could not serialize access"),
         ):
             self._run_as_runner(job_record)
@@ -188,7 +229,38 @@ class TestAgentLifecycle(AiInvoicingCommon):
         )
         self.assertEqual(job_record.channel, "root.ai_invoicing")
 
+    def test_one_job_per_chunk_named_by_it_and_listing_its_logs(self):
+        """Three deliveries validated: one pending job for the company; it drafts them
+        together, is named by its chunk in the queue, and its related action lists
+        the three logs, each linking the job."""
+        orders = [self._order([(self.product_deliv, 1 + i)]) for i in range(3)]
+        for order in orders:
+            self._deliver(order.picking_ids)
+        logs = self.Log.search(
+            [("sale_order_id", "in", [o.id for o in orders]), ("agent", "=", "invoice_draft")]
+        )
+        jobs = self.env["queue.job"].sudo().search(
+            [
+                ("identity_key", "=like", "ai.invoice.agent,invoice_draft,%"),
+                ("state", "=", "pending"),
+            ]
+        )
+        self.assertEqual(len(jobs), 1, "one pending job for the company, not one per delivery")
+        self.assertEqual(logs.sudo().mapped("job_id"), jobs)
+        self._run_as_runner(jobs)
+        self.assertEqual(jobs.state, "done")
+        self.assertEqual(jobs.name, "AI drafting: 3 deliveries")
+        self.assertEqual(logs.mapped("state"), ["done"] * 3)
+        self.assertEqual(set(logs.mapped("job_uuid")), {jobs.uuid})
+        action = jobs.open_related_action()
+        self.assertEqual(action["res_model"], "ai.invoice.log")
+        self.assertEqual(self.Log.search(action["domain"]), logs)
+        for order, log in zip(orders, logs.sorted("id"), strict=True):
+            self.assertEqual(log.move_id, order.invoice_ids)
+
     def test_two_deliveries_validated_before_the_jobs_run(self):
+        """Two deliveries of one order in one chunk: the first log drafts one invoice for
+        both, the second is covered by it (no second invoice, no failure)."""
         order = self._order([(self.product_deliv, 4)])
         with trap_jobs():
             self._deliver(order.picking_ids, {self.product_deliv: 1})
@@ -196,35 +268,31 @@ class TestAgentLifecycle(AiInvoicingCommon):
         first, second = self.Log.search(
             [("sale_order_id", "=", order.id), ("agent", "=", "invoice_draft")], order="id"
         )
-        self._run_log(second)  # whichever runs first invoices both deliveries
-        self._run_log(first)
+        self._run_log(second)  # the job claims both, oldest first
+        self._run_log(first)  # and again: nothing left
         self.assertEqual(len(order.invoice_ids), 1)
         self.assertEqual(order.invoice_ids.invoice_line_ids.quantity, 4)
-        self.assertEqual(second.move_id, order.invoice_ids)
-        self.assertEqual((first.state, first.decision), ("done", "skipped"))
-        self.assertIn(f"Covered by {order.invoice_ids.display_name}", first.rationale)
+        self.assertEqual(first.move_id, order.invoice_ids)
+        self.assertEqual((second.state, second.decision), ("done", "skipped"))
+        self.assertIn(f"Covered by {order.invoice_ids.display_name}", second.rationale)
         self.assertFalse(self._failure_activity(order), "not a failure for a person")
 
     def test_confirmation_and_delivery_jobs_meet_on_one_order(self):
-        for delivery_first in (True, False):
-            with self.subTest(delivery_first=delivery_first):
-                order = self._order(
-                    [(self.product_order, 1), (self.product_deliv, 2)], confirm=False
-                )
-                with trap_jobs():
-                    order.action_confirm()
-                    self._deliver(order.picking_ids)
-                logs = self.Log.search([("sale_order_id", "=", order.id)])
-                confirm = logs.filtered(lambda log: log.trigger == "order_confirmed")
-                delivery = logs.filtered(lambda log: log.trigger == "picking_done")
-                runs = (delivery, confirm) if delivery_first else (confirm, delivery)
-                for log in runs:
-                    self._run_log(log)
-                self.assertEqual(len(order.invoice_ids), 1)
-                self.assertEqual(runs[0].move_id, order.invoice_ids)
-                self.assertEqual(runs[1].decision, "skipped")
-                self.assertIn("Covered by", runs[1].rationale)
-                self.assertFalse(self._failure_activity(order))
+        """Confirmed and delivered before the job runs: the older request (the
+        confirmation) drafts one invoice with everything; the delivery is covered."""
+        order = self._order([(self.product_order, 1), (self.product_deliv, 2)], confirm=False)
+        with trap_jobs():
+            order.action_confirm()
+            self._deliver(order.picking_ids)
+        logs = self.Log.search([("sale_order_id", "=", order.id)])
+        confirm = logs.filtered(lambda log: log.trigger == "order_confirmed")
+        delivery = logs.filtered(lambda log: log.trigger == "picking_done")
+        self._run_log(delivery)
+        self.assertEqual(len(order.invoice_ids), 1)
+        self.assertEqual(confirm.move_id, order.invoice_ids)
+        self.assertEqual(delivery.decision, "skipped")
+        self.assertIn("Covered by", delivery.rationale)
+        self.assertFalse(self._failure_activity(order))
 
     def test_job_runs_in_a_second_company(self):
         company_b = self.setup_other_company(name="AI Company B")["company"]

@@ -106,10 +106,16 @@ class TestBilling(AiInvoicingCommon):
             for order in orders:
                 self._deliver(order.picking_ids)
             self.env["ai.invoice.agent.billing"]._action_draft_now(orders)
-            trap.assert_jobs_count(3)
+            batch = self.env["ai.invoice.batch"].search([], limit=1)
+            self.assertEqual(len(self._chunks(batch)), 3, "chunks of the batch size")
+            trap.assert_jobs_count(1)  # one job for the company; each takes one chunk
             # the same orders again while their chunks wait: nothing new
             with self.assertRaisesRegex(Exception, "Nothing to draft"):
                 orders.action_ai_draft_invoices_now()
+            results = self._drain(trap)
+        self.assertEqual(len(results), 3, "one job per chunk, each leaving the next")
+        self.assertEqual(len(orders.invoice_ids), 3, "one invoice per chunk: one customer")
+        self.assertTrue(all(orders.mapped("invoice_ids")))
 
     def test_salesperson_without_access_cannot_draft_others_orders(self):
         seller = new_test_user(self.env, login="b_seller", groups="sales_team.group_sale_salesman")

@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from odoo.tests import tagged
 
-from .common import trap_jobs
 from .common_checks import AiChecksCommon
 
 
@@ -188,7 +187,7 @@ class TestControllerChecks(AiChecksCommon):
             (self.hoppy, self.export_usd),
         ]
         invoices = self.env["account.move"]
-        with trap_jobs():  # draft with Odoo itself, not the agent
+        with self._without_agents():  # draft with Odoo itself, not the agent
             for i in range(12):
                 partner, pricelist = customers[i % 3]
                 order = self._order(

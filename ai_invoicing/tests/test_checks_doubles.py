@@ -5,8 +5,6 @@ from odoo import fields
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
 from .common_checks import AiChecksCommon
 
 
@@ -44,7 +42,7 @@ class TestDoublesChecks(AiChecksCommon):
         )
         if shipping is not None:
             order.set_delivery_line(self.truck, shipping)
-        with trap_jobs():
+        with self._without_agents():
             order.action_confirm()
         return order
 
@@ -127,7 +125,7 @@ class TestDoublesChecks(AiChecksCommon):
         with self.subTest("two orders on one invoice, each with its shipping"):
             orders = self._fox_order(lines=[(self.keg, 4)], shipping=25.0)
             orders |= self._fox_order(lines=[(self.crate, 6)], shipping=25.0)
-            with trap_jobs():
+            with self._without_agents():
                 for order in orders:
                     self._deliver(order.picking_ids)
                 invoice = orders._create_invoices()

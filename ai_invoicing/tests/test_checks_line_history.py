@@ -2,8 +2,6 @@
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from odoo.addons.queue_job.tests.common import trap_jobs
-
 from .common_checks import AiChecksCommon
 
 
@@ -166,7 +164,7 @@ class TestLineHistoryChecks(AiChecksCommon):
         self._post_lines_history(self.fox, [[(self.keg, 10, 138.0)]] * 4)
         self._post_lines_history(self.van_dijk, [[(self.keg, 20, 138.0)]] * 4)
         invoices = self.env["account.move"]
-        with trap_jobs():  # draft with Odoo itself, not the agent
+        with self._without_agents():  # draft with Odoo itself, not the agent
             for i in range(12):
                 order = self._order(
                     [(self.keg, 2 + i), (self.crate, 10), (self.hops, 1 + i)],

@@ -245,7 +245,7 @@ class AiDunningSendWizard(models.TransientModel):
         for log in logs:
             log._system_write({"source_data": dict(log.source_data or {}, manual=manual)})
             try:
-                runner._job_run(log.with_env(runner.env))
+                runner._run_now(log.with_env(runner.env))
             except RetryableJobError:
                 agent._delay(log)  # the customer is busy: the queue sends it shortly
         return self._result(logs, refused)

@@ -95,7 +95,10 @@ class AiInvoiceAgentProject(models.AbstractModel):
         return log.sale_order_id or log.project_id
 
     @api.model
-    def _job_description(self, log):
+    def _chunk_description(self, logs):
+        if len(logs) > 1:
+            return super()._chunk_description(logs)
+        log = logs
         # sudo: project.milestone - the job's label names the milestone, whoever enqueues
         milestone, project = log.sudo().milestone_id, log.sudo().project_id
         if milestone:

@@ -109,12 +109,17 @@ class AiProjectCommon(AiInvoicingCommon):
         )
 
     def _run_project_jobs(self, action, count=1):
-        """Do ``action``, check ``count`` project jobs were queued, run them as queue_job would."""
+        """Do ``action``, check it queued ``count`` project requests (one job for the
+        company takes them), run the jobs as queue_job would."""
         agent = self.env["ai.invoice.agent.project"]
+        domain = [("agent", "=", "project_invoice"), ("state", "=", "queued")]
+        before = self.Log.search_count(domain)
         with trap_jobs() as trap:
             action()
-            trap.assert_jobs_count(count, only=agent._job_run)
-            trap.perform_enqueued_jobs()
+            queued = self.Log.search_count(domain) - before
+            self.assertEqual(queued, count)
+            trap.assert_jobs_count(1 if count else 0, only=agent._job_run)
+            self._drain(trap)
 
     def _project_logs(self, project):
         return self.Log.search(
