@@ -68,6 +68,7 @@ def parse_args():
     )
     parser.add_argument("--orders", type=int, help="one size only (same as --sizes N)")
     parser.add_argument("--lines", type=int, default=3, help="lines per order")
+    parser.add_argument("--customers", type=int, default=20, help="customers, round-robin")
     parser.add_argument("--block", type=int, default=100, help="pairs per growth row")
     parser.add_argument("--batch", type=int, default=0, help="orders drafted by batch jobs")
     parser.add_argument("--db", default=f"ai_invoicing_bench_{os.getpid()}")
@@ -188,14 +189,18 @@ def setup_data(env, args):
             "ai_invoicing_mode": "per_delivery",
         }
     )
-    # a customer the checks find nothing to say about: nothing is held for review
-    partner = env["res.partner"].create(
-        {
-            "name": "Bench Customer",
-            "country_id": env.ref("base.be").id,
-            "is_company": True,
-            "email": "bench.customer@example.com",
-        }
+    # customers the checks find nothing to say about: nothing is held for review (each
+    # order's goods differ from its customer's other invoices: no twin orders)
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench Customer {n}",
+                "country_id": env.ref("base.be").id,
+                "is_company": True,
+                "email": f"bench.customer.{n}@example.com",
+            }
+            for n in range(args.customers)
+        ]
     )
     products = env["product.product"].create(
         [
@@ -217,7 +222,7 @@ def setup_data(env, args):
     admin = env.ref("base.user_admin")
     return {
         "company": company.id,
-        "partner": partner.id,
+        "partners": partners.ids,
         "products": products.ids,
         "agent": agent.id,
         "admin": admin.id,
@@ -235,7 +240,8 @@ def build_pairs(bench, data, count, offset, partners=None, copies=2):
         def build(env, start=start, size=size):
             vals = []
             for i in range(start, start + size):
-                partner = partners[i] if partners else data["partner"]
+                n = offset + i
+                partner = partners[i] if partners else data["partners"][n % len(data["partners"])]
                 vals.append(
                     {
                         "partner_id": partner,
@@ -245,11 +251,12 @@ def build_pairs(bench, data, count, offset, partners=None, copies=2):
                                 0,
                                 {
                                     "product_id": product,
-                                    "product_uom_qty": 1 + ((offset + i) % 4),
-                                    "discount": 5,
+                                    # a different basket per order (4 x 4 x 4 x 40 kinds)
+                                    "product_uom_qty": 1 + (n // 4**index) % 4,
+                                    "discount": 5 + (n // 64) % 40,
                                 },
                             )
-                            for product in data["products"]
+                            for index, product in enumerate(data["products"])
                         ],
                     }
                 )
@@ -484,7 +491,7 @@ def summarize_logs(bench, order_ids):
 # ----------------------------------------------------------------------
 # Profiles of one extra pair
 # ----------------------------------------------------------------------
-def profile_pair(bench, data, label, chunk=10):
+def profile_pair(bench, data, label, offset, chunk=10):
     """SQL origin of every query of one AI job drafting ``chunk`` deliveries and of the
     native calls on their twins one by one; then the same under cProfile."""
     import query_profile
@@ -493,8 +500,9 @@ def profile_pair(bench, data, label, chunk=10):
     stamp = time.strftime("%Y%m%d-%H%M%S")
     recorders = {}
     rounds = {}
-    for name in ("sql", "cprofile"):
-        ai_ids, native_ids = build_pairs(bench, data, chunk, offset=0)
+    for round_index, name in enumerate(("sql", "cprofile")):
+        # baskets no other order of the run has (the twin check would hold them)
+        ai_ids, native_ids = build_pairs(bench, data, chunk, offset=offset + round_index * chunk)
         if name == "sql":
             for trigger, order_id in ((True, ai_ids[0]), (False, native_ids[0])):
                 set_trigger(bench, data, trigger)
@@ -671,6 +679,7 @@ def run(args):
     mode = ("LLM" if args.llm else "rules-only") + (", checks off" if args.no_checks else "")
     print(f"mode: {mode}; sizes {args.sizes}; {args.lines} lines per order", flush=True)
     ai_all, native_all, chunk_all, on_all, off_all, ai_orders = [], [], [], [], [], []
+    profiled = []
     done = 0
     for size in args.sizes:
         count = size - done
@@ -700,7 +709,8 @@ def run(args):
             flush=True,
         )
         if not args.no_profile:
-            profile_pair(bench, data, f"{size}")
+            profile_pair(bench, data, f"{size}", offset=max(args.sizes) + 20 * len(profiled))
+            profiled.append(size)
     if args.batch:
         run_batch(bench, data, args.batch)
     if fake_llm:

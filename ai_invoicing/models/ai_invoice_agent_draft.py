@@ -2,9 +2,11 @@
 import logging
 
 from psycopg2 import InterfaceError, OperationalError
+from psycopg2.errors import SerializationFailure
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -113,20 +115,14 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         is removed with its log failed alone. A call of the engine that fails for the
         chunk, a second log of one order, an order with nothing drafted: each alone,
         as a single job would run it."""
-        results, ready, alone = {}, {}, self.env["ai.invoice.log"]
-        for log in logs:
-            if log.sale_order_id.id in ready:
-                alone |= log  # after the first: covered by its invoice, or the remainder
-                continue
-            try:
-                ok, result = self._attempt(log, self._ready, log)
-            except RetryableJobError as exc:
-                results[log.id] = self._defer(log, exc)
-                continue
-            if ok and result is True:
-                ready[log.sale_order_id.id] = log
-            else:
-                results[log.id] = result
+        try:
+            results, ready, alone = self._sort_chunk(logs)
+        except (RetryableJobError, InterfaceError, OperationalError):
+            raise
+        except Exception:  # noqa: BLE001 - each log alone meets its error and fails alone
+            _logger.exception("AI invoicing: sorting a chunk failed; its logs run alone")
+            results, ready = {}, {}
+            alone = logs.filtered(lambda log: log.state == "queued")
         invoices = self._draft_together(ready)
         checked = self._check_together(invoices, ready)
         for order_id, log in ready.items():
@@ -143,6 +139,42 @@ class AiInvoiceAgentDraft(models.AbstractModel):
         for log in alone.sorted("id"):
             results[log.id] = self._run_claimed(log)
         return results
+
+    @api.model
+    def _sort_chunk(self, logs):
+        """``(results, ready, alone)`` of the claimed logs, without a savepoint each:
+        outside the rollout: skipped; the chunk's orders locked in one query (SKIP
+        LOCKED: an order another job holds waits on the retry pattern); a blocker: a
+        failed log. ``ready``: ``{order id: log}`` to draft together; ``alone``: a
+        second log of one order, or a log without order (run as a single job runs it)."""
+        results, ready, alone, first = {}, {}, self.env["ai.invoice.log"], {}
+        for log in logs:
+            if not log.sale_order_id or log.sale_order_id.id in first:
+                alone |= log
+            else:
+                first[log.sale_order_id.id] = log
+        orders = self.env["sale.order"].browse(list(first))
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                locked = orders.try_lock_for_update()
+        except SerializationFailure:
+            # an order changed since this job began (another job invoiced it): each alone
+            return results, ready, self.env["ai.invoice.log"].browse(sorted(logs.ids))
+        for order_id, log in first.items():
+            order = log.sale_order_id
+            out_of_scope = self._ai_rollout_skip_reason(order, log.picking_id)
+            if out_of_scope:  # outside every rollout scope, or in one switched off
+                results[log.id] = self._skip(log, out_of_scope)
+            elif order not in locked:
+                busy = self.env._(
+                    "Sale order %(order)s is being invoiced by another job.", order=order.name
+                )
+                results[log.id] = self._defer(log, RetryableJobError(busy))
+            elif blocker := self._blocker(order):
+                results[log.id] = self._fail(log, blocker)
+            else:
+                ready[order_id] = log
+        return results, ready, alone
 
     @api.model
     def _draft_together(self, ready):
@@ -169,14 +201,16 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     def _check_together(self, invoices, ready):
         """``{invoice id: findings}`` of the chunk's drafts, checked in one pass after
         their ``_before_checks``; a draft whose step fails is checked on its own."""
-        ok_invoices = self.env["account.move"]
-        for invoice in invoices.values():
-            try:
-                with self.env.cr.savepoint():
-                    self._before_checks(invoice)
-                ok_invoices |= invoice
-            except (UserError, ValidationError):
-                pass  # its own _finalize meets the error again and fails its log alone
+        ok_invoices = self.env["account.move"].union(*invoices.values())
+        if self._changes_before_checks(ok_invoices):
+            ok_invoices = self.env["account.move"]
+            for invoice in invoices.values():
+                try:
+                    with self.env.cr.savepoint():
+                        self._before_checks(invoice)
+                    ok_invoices |= invoice
+                except (UserError, ValidationError):
+                    pass  # its own _finalize meets the error again and fails its log alone
         if not ok_invoices:
             return {}
         keys = {

@@ -84,6 +84,12 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
         """What changes a fresh draft before its checks run (the payment-terms policy)."""
 
     @api.model
+    def _changes_before_checks(self, invoices):
+        """Whether ``_before_checks`` may change one of ``invoices`` (else a chunk's
+        drafts go to their checks without a savepoint each)."""
+        return False
+
+    @api.model
     def _raise_draft_blocker(self, run):
         blocker = self._blocker_draft(run.invoice)
         if blocker:

@@ -20,6 +20,13 @@ class AiInvoiceAgentDrafting(models.AbstractModel):
                 invoice._ai_apply_policy_terms(evaluation["rule"].payment_term_id)
 
     @api.model
+    def _changes_before_checks(self, invoices):
+        return super()._changes_before_checks(invoices) or any(
+            company.ai_payment_terms_policy and company.ai_payment_terms_auto_apply
+            for company in invoices.company_id
+        )
+
+    @api.model
     def _snapshot(self, run):
         snapshot = super()._snapshot(run)
         invoice = run.invoice

@@ -184,12 +184,14 @@ class AiInvoiceLog(models.Model):
         precompute=True,
         aggregator="avg",
     )
-    kpi_amount = fields.Monetary(
+    # a Float with the accounts' precision, not a Monetary: written in the log's INSERT
+    # without reading its currency (a Monetary is rounded by it, even at 0)
+    kpi_amount = fields.Float(
         precompute=True,
         string="Drafted Amount",
         compute="_compute_kpis",
         store=True,
-        currency_field="currency_id",
+        digits="Account",
         help="The invoice amount, counted once: on the drafting log only.",
     )
     review_hours = fields.Float(

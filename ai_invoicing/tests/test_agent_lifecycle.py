@@ -62,8 +62,15 @@ class TestAgentLifecycle(AiInvoicingCommon):
         self.assertEqual(log.state, "queued")
         self.assertEqual(log.source_data["busy_tries"], 1)
         self.assertFalse(order.invoice_ids)
-        later = self.env["queue.job"].sudo().search(
-            [("identity_key", "=", f"{job_record.identity_key},later"), ("state", "=", "pending")]
+        later = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "=", f"{job_record.identity_key},later"),
+                    ("state", "=", "pending"),
+                ]
+            )
         )
         self.assertEqual(len(later), 1)
         self.assertAlmostEqual(
@@ -239,11 +246,15 @@ class TestAgentLifecycle(AiInvoicingCommon):
         logs = self.Log.search(
             [("sale_order_id", "in", [o.id for o in orders]), ("agent", "=", "invoice_draft")]
         )
-        jobs = self.env["queue.job"].sudo().search(
-            [
-                ("identity_key", "=like", "ai.invoice.agent,invoice_draft,%"),
-                ("state", "=", "pending"),
-            ]
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "=like", "ai.invoice.agent,invoice_draft,%"),
+                    ("state", "=", "pending"),
+                ]
+            )
         )
         self.assertEqual(len(jobs), 1, "one pending job for the company, not one per delivery")
         self.assertEqual(logs.sudo().mapped("job_id"), jobs)
