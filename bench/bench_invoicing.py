@@ -499,29 +499,37 @@ def profile_pair(bench, data, label, offset, chunk=10):
     os.makedirs(RESULTS, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     recorders = {}
-    rounds = {}
-    for round_index, name in enumerate(("sql", "cprofile")):
-        # baskets no other order of the run has (the twin check would hold them)
-        ai_ids, native_ids = build_pairs(bench, data, chunk, offset=offset + round_index * chunk)
-        if name == "sql":
+
+    def prepare(round_index, record_validation=False):
+        """``chunk`` deliveries validated: (their pending job, native twins, chunk twins);
+        baskets no other order of the run has (the twin check would hold them)."""
+        ai_ids, native_ids, chunk_twins = build_pairs(
+            bench, data, chunk, offset=offset + round_index * chunk, copies=3
+        )
+        if record_validation:
             for trigger, order_id in ((True, ai_ids[0]), (False, native_ids[0])):
                 set_trigger(bench, data, trigger)
                 with query_profile.QueryRecorder() as recorders[trigger]:
                     bench.measure(validate_order(order_id), data["admin"], data["context"])
-            validate_pairs(bench, data, ai_ids[1:], native_ids[1:])
-        else:
-            validate_pairs(bench, data, ai_ids, native_ids)
-        rounds[name] = (pending_job(bench), native_ids)
-    uuid, native_ids = rounds["sql"]
+            ai_ids, native_ids = ai_ids[1:], native_ids[1:]
+        validate_pairs(bench, data, ai_ids, native_ids, chunk_twins)
+        return pending_job(bench), native_ids, chunk_twins
+
+    uuid, native_ids, chunk_twins = prepare(0, record_validation=True)
     with query_profile.QueryRecorder() as ai_rec:
         bench.run_job(uuid)
     with query_profile.QueryRecorder() as nat_rec:
         for oid in native_ids:
             bench.measure(create_invoices([oid]), data["agent"], data["context"])
+    with query_profile.QueryRecorder() as chunk_rec:
+        bench.measure(create_invoices(chunk_twins, grouped=True), data["agent"], data["context"])
     base = os.path.join(RESULTS, f"profile-{label}-{stamp}")
     with open(f"{base}-queries.json", "w") as out:
         json.dump({"ai_job": ai_rec.entries, "native": nat_rec.entries}, out, indent=1)
     text = query_profile.report(ai_rec.entries, nat_rec.entries)
+    text_chunk = query_profile.report(
+        ai_rec.entries, chunk_rec.entries, ("AI job", "native _create_invoices per chunk")
+    )
     validation = query_profile.report(
         recorders[True].entries, recorders[False].entries, ("trigger on", "trigger off")
     )
@@ -529,7 +537,8 @@ def profile_pair(bench, data, label, offset, chunk=10):
         json.dump({"ai_job": recorders[True].entries, "native": recorders[False].entries}, out)
     with open(f"{base}-queries.txt", "w") as out:
         out.write(f"One AI job drafting {chunk} deliveries vs {chunk} native calls\n\n")
-        out.write(text + "\n\n===== Delivery validation, trigger on vs off =====\n")
+        out.write(text + "\n\n===== The same AI job vs one native call for the chunk =====\n")
+        out.write(text_chunk + "\n\n===== Delivery validation, trigger on vs off =====\n")
         out.write(validation + "\n\nEvery query of the AI job, in order:\n")
         for entry in ai_rec.entries:
             out.write(
@@ -539,9 +548,11 @@ def profile_pair(bench, data, label, offset, chunk=10):
             )
     print(f"\n--- SQL profile: one AI job of {chunk} deliveries vs {chunk} native calls ---")
     print(text)
+    print(f"\n--- the same AI job vs one native call on {chunk} twins ---")
+    print(text_chunk)
     print("\n--- SQL profile of one delivery validation, trigger on vs off ---")
     print(validation)
-    uuid, native_ids = rounds["cprofile"]
+    uuid, native_ids, _chunk_twins = prepare(1)
     stats = {}
     for name, func in (
         ("ai_job", lambda: bench.run_job(uuid)),

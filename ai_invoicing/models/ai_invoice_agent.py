@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 import logging
+import uuid
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -274,7 +275,10 @@ class AiInvoiceAgent(models.AbstractModel):
         if company._name == "ai.invoice.log":  # a job queued before chunks (19.0.1.3.0)
             company = company.company_id
         try:
-            agent = self.with_company(company)  # whoever calls, work in the company
+            # whoever calls, work in the company; what a chunk reads once per job (the
+            # rollout rules) is remembered under the job's token
+            token = self.env.context.get("job_uuid") or str(uuid.uuid4())
+            agent = self.with_company(company).with_context(ai_job_memo=token)
             logs = agent._claim(company)
             if not logs:
                 return self.env._("Nothing queued.")

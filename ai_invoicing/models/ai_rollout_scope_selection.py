@@ -10,9 +10,48 @@ class AiRolloutScope(models.Model):
 
     _inherit = "ai.rollout.scope"
 
+    # what the rules are made of: a change to one drops the transaction's memo
+    _AI_RULE_FIELDS = frozenset(
+        ("sequence", "active", "company_id", "level")
+        + ("product_categ_ids", "partner_tag_ids", "warehouse_ids", "team_ids")
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._ai_forget_rules()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self._AI_RULE_FIELDS & set(vals):
+            self._ai_forget_rules()
+        return super().write(vals)
+
+    def unlink(self):
+        self._ai_forget_rules()
+        return super().unlink()
+
+    def _ai_forget_rules(self):
+        for key in [key for key in self.env.cr.cache if key[:1] == ("ai_rollout_rules",)]:
+            del self.env.cr.cache[key]
+
     @api.model
     def _ai_rules(self, company):
-        """The company's active scopes as plain rules, in sequence order."""
+        """The company's active scopes as plain rules, in sequence order; read once per
+        agent job (``ai_job_memo`` in the context: a chunk asks for each of its documents)
+        until a scope changes."""
+        token = self.env.context.get("ai_job_memo")
+        if not token:
+            return self._ai_read_rules(company)
+        memo = self.env.cr.cache.setdefault(("ai_rollout_rules", token), {})
+        if company.id not in memo:
+            scopes, rules = self._ai_read_rules(company)
+            memo[company.id] = (scopes.ids, rules)
+        scope_ids, rules = memo[company.id]
+        # sudo: ai.rollout.scope - as read (the agents read the rollout whatever their groups)
+        return self.sudo().browse(scope_ids), rules
+
+    @api.model
+    def _ai_read_rules(self, company):
         # sudo: ai.rollout.scope - the agents read the rollout whatever their user's groups
         scopes = self.sudo().search([("company_id", "=", company.id)])
         categ_children = {}
