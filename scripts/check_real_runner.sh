@@ -5,7 +5,9 @@
 # the agents (scripts/real_runner_check.py), with a killed HTTP worker and a cut of
 # the server's database connections. Bounded in time; the server is stopped by PID.
 #   usage: scripts/check_real_runner.sh TEMPLATE_DB
-# Environment: PYTHON (default python3), PG* (libpq), RUNNER_ORDERS (default 24).
+# Environment: PYTHON (default python3), PG* (libpq), RUNNER_ORDERS (default 24),
+# RUNNER_FAULTS=0 (no killed worker nor cut connections: a load measurement),
+# RUNNER_TIMEOUT (seconds, default 600).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/odoo_conf.sh
@@ -56,8 +58,9 @@ CONFEOF
 SERVER_PID=$!
 
 rc=0
-timeout 600 "$PY" scripts/real_runner_check.py --url "http://127.0.0.1:$PORT" --db "$DB" \
-  --server-pid "$SERVER_PID" --orders "${RUNNER_ORDERS:-24}" || rc=$?
+timeout "${RUNNER_TIMEOUT:-600}" "$PY" scripts/real_runner_check.py --url "http://127.0.0.1:$PORT" --db "$DB" \
+  --server-pid "$SERVER_PID" --orders "${RUNNER_ORDERS:-24}" \
+  $([ "${RUNNER_FAULTS:-1}" = 0 ] && echo --no-faults) || rc=$?
 if [ "$rc" != 0 ]; then
   echo "--- server log (last 60 lines, $LOG) ---"
   tail -n 60 "$LOG"

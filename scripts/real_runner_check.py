@@ -446,7 +446,8 @@ class Check:
         self.setup()
         stop = threading.Event()
         killer = threading.Thread(target=self.kill_a_worker_running_a_job, args=(stop,))
-        killer.start()
+        if self.args.faults:
+            killer.start()
         began = time.time()
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(self.confirm_and_deliver, range(len(self.orders))))
@@ -454,10 +455,12 @@ class Check:
         print(
             f"{len(self.orders)} orders confirmed and delivered by 4 clients in {validated:.1f} s"
         )
-        self.cut_connections_during_a_job()
+        if self.args.faults:
+            self.cut_connections_during_a_job()
         self.wait_until("the drafting logs", self.drafting_logs_final, 240)
         stop.set()
-        killer.join()
+        if self.args.faults:
+            killer.join()
         if self.milestone:
             self.project_user("project.milestone", "write", [self.milestone], {"is_reached": True})
             self.wait_until(
@@ -571,7 +574,7 @@ class Check:
             )
         if not self.posted:
             errors.append("nothing was posted")
-        for fault in ("worker killed", "connections cut"):
+        for fault in ("worker killed", "connections cut") if self.args.faults else ():
             uuid = self.faults.get(fault)
             if not uuid:
                 errors.append(f"fault not injected: {fault}")
@@ -661,6 +664,12 @@ def main():
     parser.add_argument("--db", required=True)
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--orders", type=int, default=24)
+    parser.add_argument(
+        "--no-faults",
+        dest="faults",
+        action="store_false",
+        help="no killed worker nor cut connections (a load measurement)",
+    )
     args = parser.parse_args()
     sys.exit(0 if Check(args).run() else 1)
 

@@ -274,7 +274,11 @@ class AiInvoiceLog(models.Model):
             .sudo()
             .search_fetch(
                 Domain("uuid", "in", [uuid for uuid in self.mapped("job_uuid") if uuid])
-                | Domain("identity_key", "in", list(set(identities.values())))
+                | Domain(
+                    "identity_key",
+                    "in",
+                    [key + later for key in set(identities.values()) for later in ("", ",later")],
+                )
                 & Domain("state", "in", ["pending", "enqueued", "started"]),
                 ["uuid", "identity_key", "state"],
                 order="id desc",
@@ -283,7 +287,10 @@ class AiInvoiceLog(models.Model):
         by_uuid = {job.uuid: job for job in jobs}
         pending = {}
         for job in jobs:
-            pending.setdefault(job.identity_key, job)
+            if job.identity_key:  # the job to run now first (ordered by id desc otherwise)
+                key = job.identity_key.removesuffix(",later")
+                if key not in pending or pending[key].identity_key.endswith(",later"):
+                    pending[key] = job
         for log in self:
             job = by_uuid.get(log.job_uuid) if log.job_uuid else pending.get(identities.get(log.id))
             log.job_state = job.state if job else False

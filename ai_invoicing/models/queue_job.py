@@ -35,6 +35,8 @@ class QueueJob(models.Model):
     def write(self, vals):
         if vals.get("state") == "failed" and _is_connection_error(vals.get("exc_name")):
             vals = self._ai_retry_vals(vals)
+        if vals.get("state") == PENDING and vals.get("eta"):
+            vals = self._ai_later_vals(vals)
         res = super().write(vals)
         if vals.get("state") in ("failed", "cancelled", "pending"):
             ai_jobs = self.filtered(
@@ -43,6 +45,16 @@ class QueueJob(models.Model):
             if ai_jobs:
                 ai_jobs._ai_sync_logs(vals["state"])
         return res
+
+    def _ai_later_vals(self, vals):
+        """An agent's job put back for later (a retry on the pattern) no longer stands for
+        the company's pending job: requests written meanwhile get a job that runs now."""
+        if len(self) != 1 or not (self.identity_key or "").startswith(JOB_IDENTITY_PREFIX):
+            return vals
+        identity = vals.get("identity_key") or self.identity_key
+        if identity.endswith(",later"):
+            return vals
+        return dict(vals, identity_key=f"{identity},later")
 
     def _ai_retry_vals(self, vals):
         """An agent's job whose connection was lost outside the agent's own code (while

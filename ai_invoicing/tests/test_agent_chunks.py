@@ -97,6 +97,22 @@ class TestAgentChunks(AiInvoicingCommon):
         self.assertNotIn("failed", logs.mapped("state"))  # drafted (one held for review)
         self.assertEqual(len(orders.invoice_ids), 3)
 
+    def test_queued_logs_without_a_job_get_one_from_the_safety_net(self):
+        """A request committed while its job was being started (or a queue emptied by
+        hand) is not lost: the scheduled action gives the company's queue a job."""
+        _orders, logs = self._queued(2)  # their job was trapped: none pending
+        agent = self.env["ai.invoice.agent.draft"]
+        identity = agent._job_identity(self.company)
+        with trap_jobs() as trap:
+            self.env["ai.invoice.agent"]._cron_ensure_jobs()
+            ours = [job for job in trap.enqueued_jobs if job.identity_key == identity]
+            self.assertEqual(len(ours), 1)
+            ours[0].perform()
+        self.assertEqual(logs.mapped("state"), ["done", "done"])
+        with trap_jobs() as trap:
+            self.env["ai.invoice.agent"]._cron_ensure_jobs()
+            self.assertFalse([job for job in trap.enqueued_jobs if job.identity_key == identity])
+
 
 @tagged("post_install", "-at_install")
 class TestConcurrentClaims(AiInvoicingCommon):
