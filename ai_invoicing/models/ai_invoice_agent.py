@@ -281,6 +281,7 @@ class AiInvoiceAgent(models.AbstractModel):
             agent = self.with_company(company).with_context(ai_job_memo=token)
             logs = agent._claim(company)
             if not logs:
+                agent._follow_up_later(company)
                 return self.env._("Nothing queued.")
             results = agent._run_chunk(logs)
             agent._after_chunk(company, logs, results)
@@ -395,6 +396,20 @@ class AiInvoiceAgent(models.AbstractModel):
             self._ensure_job(company)
         if retry_at:
             self._ensure_job(company, eta=max(retry_at, fields.Datetime.now()))
+
+    @api.model
+    def _follow_up_later(self, company):
+        """Nothing to claim now: a job comes back when the earliest busy log is due
+        (never a job for logs another job holds: it follows them up itself)."""
+        self.env.cr.execute(
+            "SELECT min((source_data->>'retry_at')::timestamp) FROM ai_invoice_log "
+            "WHERE agent = %s AND company_id = %s AND state = 'queued' "
+            "AND (source_data->>'retry_at')::timestamp > (now() AT TIME ZONE 'UTC')",
+            [self._agent, company.id],
+        )
+        retry_at = self.env.cr.fetchone()[0]
+        if retry_at:
+            self._ensure_job(company, eta=retry_at)
 
     @api.model
     def _run_now(self, log):

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -96,6 +96,20 @@ class TestAgentChunks(AiInvoicingCommon):
             self._drain(trap)
         self.assertNotIn("failed", logs.mapped("state"))  # drafted (one held for review)
         self.assertEqual(len(orders.invoice_ids), 3)
+
+    def test_a_job_with_only_busy_logs_comes_back_when_they_are_due(self):
+        _orders, logs = self._queued(1)
+        logs._system_write(
+            {"source_data": dict(logs.source_data or {}, busy_tries=1, retry_at="2999-01-01")}
+        )
+        agent = self.env["ai.invoice.agent.draft"]
+        with trap_jobs() as trap:
+            agent._delay(logs)
+            trap.perform_enqueued_jobs()
+            self.assertEqual(logs.state, "queued", "not before its time")
+            later = [job for job in trap.enqueued_jobs if job.identity_key.endswith(",later")]
+        self.assertEqual(len(later), 1)
+        self.assertEqual(later[0].eta, fields.Datetime.to_datetime("2999-01-01"))
 
     def test_queued_logs_without_a_job_get_one_from_the_safety_net(self):
         """A request committed while its job was being started (or a queue emptied by
