@@ -251,9 +251,12 @@ def build_pairs(bench, data, count, offset, partners=None, copies=2):
                                 0,
                                 {
                                     "product_id": product,
-                                    # a different basket per order (4 x 4 x 4 x 40 kinds)
-                                    "product_uom_qty": 1 + (n // 4**index) % 4,
-                                    "discount": 5 + (n // 64) % 40,
+                                    # a different basket per order of a customer (5 x 5
+                                    # x 5 x 15 kinds; 20 customers: the same basket
+                                    # for one customer every 7,500 orders), discounts
+                                    # within the price check's 20 % tolerance
+                                    "product_uom_qty": 1 + (n // 5**index) % 5,
+                                    "discount": 5 + (n // 125) % 15,
                                 },
                             )
                             for index, product in enumerate(data["products"])

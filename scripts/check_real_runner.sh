@@ -7,7 +7,7 @@
 #   usage: scripts/check_real_runner.sh TEMPLATE_DB
 # Environment: PYTHON (default python3), PG* (libpq), RUNNER_ORDERS (default 24),
 # RUNNER_FAULTS=0 (no killed worker nor cut connections: a load measurement),
-# RUNNER_TIMEOUT (seconds, default 600).
+# RUNNER_SEND=0 (nothing posted nor sent: drafting only), RUNNER_TIMEOUT (seconds, default 600).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/odoo_conf.sh
@@ -60,7 +60,8 @@ SERVER_PID=$!
 rc=0
 timeout "${RUNNER_TIMEOUT:-600}" "$PY" scripts/real_runner_check.py --url "http://127.0.0.1:$PORT" --db "$DB" \
   --server-pid "$SERVER_PID" --orders "${RUNNER_ORDERS:-24}" \
-  $([ "${RUNNER_FAULTS:-1}" = 0 ] && echo --no-faults) || rc=$?
+  $([ "${RUNNER_FAULTS:-1}" = 0 ] && echo --no-faults) \
+  $([ "${RUNNER_SEND:-1}" = 0 ] && echo --no-send) || rc=$?
 if [ "$rc" != 0 ]; then
   echo "--- server log (last 60 lines, $LOG) ---"
   tail -n 60 "$LOG"

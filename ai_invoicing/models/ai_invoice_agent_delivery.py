@@ -15,6 +15,8 @@ from ..services.templates import fallback_email_body
 
 _logger = logging.getLogger(__name__)
 
+SEND_CHUNK = 10  # invoices one sending job takes at most (see _chunk_size)
+
 
 class AiInvoiceAgentDelivery(models.AbstractModel):
     """Sends a posted AI invoice once, by the customer's channel, with the
@@ -61,6 +63,12 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
     @api.model
     def _chunk_description(self, logs):
         return self.env._("AI sending: %(count)s invoices", count=len(logs))
+
+    @api.model
+    def _chunk_size(self, company):
+        # each invoice renders its PDF (1 to 3 s on a busy server): a job sends at most
+        # SEND_CHUNK, so no job runs near a worker's time limit
+        return min(super()._chunk_size(company), SEND_CHUNK)
 
     # ------------------------------------------------------------------
     # Run
