@@ -95,6 +95,8 @@ class AiInvoiceAgentCash(models.AbstractModel):
 
     @api.model
     def _chunk_description(self, logs):
+        if len(logs) == 1:
+            return self.env._("AI cash application: 1 bank transaction")
         return self.env._("AI cash application: %(count)s bank transactions", count=len(logs))
 
     @api.model

@@ -62,6 +62,8 @@ class AiInvoiceAgentDelivery(models.AbstractModel):
 
     @api.model
     def _chunk_description(self, logs):
+        if len(logs) == 1:
+            return self.env._("AI sending: 1 invoice")
         return self.env._("AI sending: %(count)s invoices", count=len(logs))
 
     @api.model

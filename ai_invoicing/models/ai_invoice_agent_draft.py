@@ -50,13 +50,15 @@ class AiInvoiceAgentDraft(models.AbstractModel):
     @api.model
     def _chunk_description(self, logs):
         deliveries = len(logs.filtered("picking_id"))
+        if deliveries == len(logs) == 1:
+            return self.env._("AI drafting: 1 delivery")
         if deliveries == len(logs):
             return self.env._("AI drafting: %(count)s deliveries", count=deliveries)
-        return self.env._(
-            "AI drafting: %(deliveries)s deliveries, %(orders)s orders",
-            deliveries=deliveries,
-            orders=len(logs) - deliveries,
-        )
+        if not deliveries and len(logs) == 1:
+            return self.env._("AI drafting: 1 order")
+        if not deliveries:
+            return self.env._("AI drafting: %(count)s orders", count=len(logs))
+        return self.env._("AI drafting: %(count)s deliveries and orders", count=len(logs))
 
     # ------------------------------------------------------------------
     # Run

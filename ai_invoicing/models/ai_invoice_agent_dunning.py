@@ -56,6 +56,8 @@ class AiInvoiceAgentDunning(models.AbstractModel):
 
     @api.model
     def _chunk_description(self, logs):
+        if len(logs) == 1:
+            return self.env._("AI follow-ups: 1 customer")
         return self.env._("AI follow-ups: %(count)s customers", count=len(logs))
 
     @api.model
