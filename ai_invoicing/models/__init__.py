@@ -3,6 +3,7 @@ from . import ai_write_guard_mixin
 from . import ai_invoice_batch
 from . import ai_invoice_log
 from . import ai_invoice_agent
+from . import ai_invoice_agent_queue
 from . import ai_invoice_agent_drafting
 from . import ai_invoice_agent_billing
 from . import ai_invoice_agent_delivery

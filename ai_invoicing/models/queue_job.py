@@ -8,7 +8,7 @@ from odoo import fields, models
 
 from odoo.addons.queue_job.job import PENDING, Job
 
-from .ai_invoice_agent import JOB_IDENTITY_PREFIX
+from .ai_invoice_agent_queue import JOB_IDENTITY_PREFIX
 
 
 def _is_connection_error(exc_name):
